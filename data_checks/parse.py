@@ -1,0 +1,103 @@
+"""Text to contract types. A value that cannot be parsed is a blocking finding; a timestamp
+without an offset is a warning and is read as UTC. Pure: frame in, frame and findings out."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from data_checks.findings import Finding
+from wismo.contract import Column, Table
+from wismo.dataset import ROW
+
+_TS = (
+    r"^\s*(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?(\.\d{1,9})?\s*"
+    r"(Z|z|[+-]\d{2}:\d{2}|[+-]\d{4}|[+-]\d{2})?\s*$"
+)
+TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%:z"
+
+
+def parse_timestamps(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(UTC timestamp expr, naive flag expr) for ISO 8601 text with or without an offset."""
+    g = raw.str.extract_groups(_TS)
+    off = g.struct.field("5")
+    offset = (
+        pl.when(off.is_null() | off.str.to_uppercase().eq("Z")).then(pl.lit("+00:00"))
+        .when(off.str.len_chars() == 5).then(off.str.slice(0, 3) + pl.lit(":") + off.str.slice(3, 2))
+        .when(off.str.len_chars() == 3).then(off + pl.lit(":00"))
+        .otherwise(off)
+    )
+    text = pl.concat_str(
+        [g.struct.field("1"), pl.lit("T"), g.struct.field("2"),
+         g.struct.field("3").fill_null(":00"), g.struct.field("4").fill_null(""), offset]
+    )
+    ts = text.str.to_datetime(TS_FORMAT, time_zone="UTC", strict=False, time_unit="us")
+    naive = raw.is_not_null() & g.struct.field("1").is_not_null() & off.is_null()
+    return ts, naive
+
+
+def _typed(col: Column, raw: pl.Expr) -> pl.Expr:
+    stripped = raw.str.strip_chars()
+    match col.kind:
+        case "int":
+            return pl.when(stripped.str.contains(r"^[+-]?\d+$")).then(stripped.cast(pl.Int64, strict=False))
+        case "float":
+            return stripped.cast(pl.Float64, strict=False)
+        case "bool":
+            low = stripped.str.to_lowercase()
+            return pl.when(low == "true").then(True).when(low == "false").then(False).otherwise(None)
+        case "date":
+            return stripped.str.to_date("%Y-%m-%d", strict=False)
+        case "timestamp":
+            return parse_timestamps(raw)[0]
+        case _:
+            return raw
+
+
+def dtype_of(col: Column) -> pl.DataType:
+    return {
+        "int": pl.Int64(), "float": pl.Float64(), "bool": pl.Boolean(), "date": pl.Date(),
+        "timestamp": pl.Datetime("us", "UTC"),
+    }.get(col.kind, pl.String())
+
+
+def parse_table(table: Table, raw: pl.DataFrame, file: str) -> tuple[pl.DataFrame, list[Finding]]:
+    """Typed frame with every contract column (absent ones null) and ``__row``; type findings."""
+    findings: list[Finding] = []
+    present = [c for c in table.columns if c.name in raw.columns]
+    exprs = [_typed(c, pl.col(c.name)).cast(dtype_of(c)).alias(c.name) for c in present]
+    checks = []
+    for c in present:
+        if c.kind in ("str", "enum"):
+            continue
+        checks.append((pl.col(c.name).is_not_null() & _typed(c, pl.col(c.name)).is_null()).alias(f"bad:{c.name}"))
+        if c.kind == "timestamp":
+            checks.append(parse_timestamps(pl.col(c.name))[1].alias(f"naive:{c.name}"))
+    flags = raw.select(pl.col(ROW), *checks) if checks else raw.select(ROW)
+    n = raw.height
+    for c in present:
+        if c.kind in ("str", "enum"):
+            continue
+        bad = flags.filter(pl.col(f"bad:{c.name}"))[ROW].to_list()
+        findings.append(Finding(
+            table.name, file, f"type_{c.kind}", "blocking", c.name, n,
+            f"value cannot be parsed as {c.kind}" + (" (ISO 8601 with an offset, e.g. 2026-03-02T14:05:00Z)"
+                                                     if c.kind == "timestamp" else ""),
+            rows=bad, values=_values(raw, c.name, bad),
+        ))
+        if c.kind == "timestamp":
+            naive = flags.filter(pl.col(f"naive:{c.name}"))[ROW].to_list()
+            findings.append(Finding(
+                table.name, file, "timestamp_without_offset", "warning", c.name, n,
+                "timestamp has no offset; read as UTC", rows=naive, values=_values(raw, c.name, naive),
+            ))
+    typed = raw.select(pl.col(ROW), *exprs)
+    missing = [pl.lit(None, dtype_of(c)).alias(c.name) for c in table.columns if c.name not in raw.columns]
+    if missing:
+        typed = typed.with_columns(missing)
+    return typed.select(ROW, *table.names), findings
+
+
+def _values(raw: pl.DataFrame, column: str, rows: list[int]) -> list[str | None]:
+    if not rows:
+        return []
+    return raw.filter(pl.col(ROW).is_in(rows)).sort(ROW)[column].to_list()

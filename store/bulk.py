@@ -1,0 +1,188 @@
+"""Bulk I/O: typed polars frames in and out of the store, in one transaction per write.
+
+Every table is upserted (``ON CONFLICT … DO UPDATE``), all inside one transaction:
+either every table of a load lands or none does, and loading the same rows twice
+changes nothing.
+
+PostgreSQL goes through ADBC (COPY into a temporary staging table, then one
+``INSERT … SELECT``). SQLite goes through Python's own ``sqlite3`` (``executemany``):
+ADBC's SQLite driver bundles a second copy of the SQLite library, and two copies in
+one process corrupt each other's view of a WAL database (POSIX locks are per
+process), which we saw happen. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+import polars as pl
+
+from store.db import Store
+from wismo.contract import TABLES
+
+SQLITE_TS = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's SQLite DateTime storage format
+
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {}
+
+
+def contract_schema(table: str) -> dict[str, pl.DataType]:
+    from data_checks.parse import dtype_of
+
+    if table not in SCHEMAS:
+        SCHEMAS[table] = {c.name: dtype_of(c) for c in TABLES[table].columns}
+    return SCHEMAS[table]
+
+
+def _to_sql(df: pl.DataFrame, dialect: str) -> pl.DataFrame:
+    if dialect != "sqlite":
+        return df
+    out = []
+    for name, dtype in df.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            out.append(pl.col(name).dt.convert_time_zone("UTC").dt.strftime(SQLITE_TS))
+        elif dtype == pl.Date:
+            out.append(pl.col(name).dt.strftime("%Y-%m-%d"))
+        elif dtype == pl.Null:
+            out.append(pl.col(name).cast(pl.String))
+        else:
+            out.append(pl.col(name))
+    return df.select(out)
+
+
+def _from_sql(df: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """Cast what the database returned to the contract's polars types."""
+    out = []
+    for name in df.columns:
+        want = schema.get(name)
+        have = df.schema[name]
+        col = pl.col(name)
+        if want is None or have == want:
+            out.append(col)
+        elif isinstance(want, pl.Datetime):
+            if isinstance(have, pl.Datetime):
+                out.append((col.dt.convert_time_zone("UTC") if have.time_zone else col.dt.replace_time_zone("UTC"))
+                           .dt.cast_time_unit("us"))
+            else:
+                out.append(col.cast(pl.String).str.to_datetime(SQLITE_TS, strict=False, time_unit="us")
+                           .dt.replace_time_zone("UTC"))
+        elif want == pl.Date and have in (pl.String, pl.Null):
+            out.append(col.cast(pl.String).str.to_date("%Y-%m-%d"))
+        else:
+            out.append(col.cast(want))
+    return df.select(out)
+
+
+def read_sql(store: Store, sql: str, schema: Mapping[str, pl.DataType] | None = None) -> pl.DataFrame:
+    """Run a query without parameters (internal, fixed SQL only) and return a frame."""
+    if store.dialect == "sqlite":
+        raw = store.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute(sql)
+            names = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+            cur.close()
+        finally:
+            raw.close()
+        df = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+    else:
+        conn = store.adbc_connect()
+        try:
+            cur = conn.cursor()
+            cur.execute(sql)
+            got = pl.from_arrow(cur.fetch_arrow_table())
+            cur.close()
+        finally:
+            conn.close()
+        assert isinstance(got, pl.DataFrame)
+        df = got
+    return _from_sql(df, schema or {})
+
+
+def read_table(store: Store, table: str, columns: Iterable[str] | None = None) -> pl.DataFrame:
+    """A contract table from the store, typed as the contract says."""
+    schema = contract_schema(table)
+    cols = list(columns) if columns is not None else list(schema)
+    unknown = set(cols) - set(schema)
+    if unknown:
+        raise KeyError(f"{table} has no column {sorted(unknown)}")
+    sql = f"SELECT {', '.join(cols)} FROM {table}"  # noqa: S608 - names come from the contract
+    df = read_sql(store, sql, schema)
+    if df.height == 0:
+        return pl.DataFrame(schema={c: schema[c] for c in cols})
+    return df
+
+
+def _upsert_sql(table: str, cols: list[str], key: tuple[str, ...], source: str) -> str:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in key)
+    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    col_list = ", ".join(cols)
+    return (f"INSERT INTO {table} ({col_list}) {source} "  # noqa: S608 - names come from the contract
+            f"ON CONFLICT ({', '.join(key)}) {action}")
+
+
+def write(store: Store, frames: Mapping[str, pl.DataFrame], keys: Mapping[str, tuple[str, ...]],
+          order: Iterable[str], after_table: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Upsert every frame in one transaction; returns rows written per table.
+
+    ``order`` lists the tables parents first. ``after_table`` is called after each
+    table is written, inside the transaction (progress reporting, fault injection in tests).
+    """
+    todo = [(t, frames[t]) for t in order if t in frames and frames[t].height > 0]
+    if store.dialect == "sqlite":
+        return _write_sqlite(store, todo, keys, after_table)
+    return _write_adbc(store, todo, keys, after_table)
+
+
+def _write_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapping[str, tuple[str, ...]],
+                  after_table: Callable[[str], None] | None) -> dict[str, int]:
+    raw = store.engine.raw_connection()
+    dbapi = raw.driver_connection
+    old = dbapi.isolation_level
+    dbapi.isolation_level = None  # we issue BEGIN/COMMIT ourselves
+    cur = dbapi.cursor()
+    written: dict[str, int] = {}
+    try:
+        cur.execute("BEGIN IMMEDIATE")
+        for table, df in todo:
+            marks = ", ".join("?" for _ in df.columns)
+            sql = _upsert_sql(table, df.columns, keys[table], f"VALUES ({marks})")
+            cur.executemany(sql, _to_sql(df, "sqlite").iter_rows())
+            written[table] = df.height
+            if after_table:
+                after_table(table)
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+        dbapi.isolation_level = old
+        raw.close()
+    return written
+
+
+def _write_adbc(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapping[str, tuple[str, ...]],
+                after_table: Callable[[str], None] | None) -> dict[str, int]:
+    conn = store.adbc_connect()
+    written: dict[str, int] = {}
+    try:
+        cur = conn.cursor()
+        for table, df in todo:
+            stage = f"stage_{table}"
+            cur.execute(f"DROP TABLE IF EXISTS {stage}")
+            cur.adbc_ingest(stage, df.to_arrow(), mode="create", temporary=True)
+            cur.execute(_upsert_sql(table, df.columns, keys[table],
+                                    f"SELECT {', '.join(df.columns)} FROM {stage} WHERE true"))  # noqa: S608
+            cur.execute(f"DROP TABLE {stage}")
+            written[table] = df.height
+            if after_table:
+                after_table(table)
+        cur.close()
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.close()
+    return written

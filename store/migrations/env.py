@@ -1,0 +1,30 @@
+"""Alembic environment: runs on the connection the store hands over (or a URL for the CLI)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from store.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        from wismo.settings import get_settings
+
+        url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
+        with create_engine(url).connect() as conn:
+            context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+            with context.begin_transaction():
+                context.run_migrations()
+        return
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run()

@@ -1,0 +1,178 @@
+"""SQLAlchemy 2 typed models: the nine contract tables plus the tables loads and metrics need.
+
+Column names and nullability mirror ``wismo.contract`` (a test holds them together).
+Timestamps are stored in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+TS = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Node(Base):
+    __tablename__ = "nodes"
+    node_id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    node_type: Mapped[str] = mapped_column(String)
+    region: Mapped[str] = mapped_column(String)
+
+
+class Carrier(Base):
+    __tablename__ = "carriers"
+    carrier_id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    activation_sla_hours: Mapped[float | None] = mapped_column(Float)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    order_id: Mapped[str] = mapped_column(String, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String, index=True)
+    channel: Mapped[str] = mapped_column(String)
+    placed_at: Mapped[dt.datetime] = mapped_column(TS)
+    promised_delivery_date: Mapped[dt.date] = mapped_column(Date)
+    delivery_method: Mapped[str] = mapped_column(String)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(TS)
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    order_id: Mapped[str] = mapped_column(String, primary_key=True)
+    line_id: Mapped[str] = mapped_column(String, primary_key=True)
+    sku: Mapped[str] = mapped_column(String)
+    quantity: Mapped[int] = mapped_column(Integer)
+    node_id: Mapped[str] = mapped_column(String)
+    promised_from_stock: Mapped[bool] = mapped_column(Boolean)
+    line_outcome: Mapped[str | None] = mapped_column(String)
+    outcome_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    shipment_id: Mapped[str | None] = mapped_column(String)
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+    shipment_id: Mapped[str] = mapped_column(String, primary_key=True)
+    order_id: Mapped[str] = mapped_column(String, index=True)
+    node_id: Mapped[str] = mapped_column(String)
+    carrier_id: Mapped[str] = mapped_column(String)
+    service_level: Mapped[str] = mapped_column(String)
+    tracking_number: Mapped[str] = mapped_column(String)
+    label_created_at: Mapped[dt.datetime] = mapped_column(TS)
+    shipped_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(TS)
+
+
+class TrackingEvent(Base):
+    __tablename__ = "tracking_events"
+    event_id: Mapped[str] = mapped_column(String, primary_key=True)
+    shipment_id: Mapped[str] = mapped_column(String, index=True)
+    status: Mapped[str] = mapped_column(String)
+    event_at: Mapped[dt.datetime] = mapped_column(TS)
+    received_at: Mapped[dt.datetime] = mapped_column(TS)
+    location: Mapped[str | None] = mapped_column(String)
+    raw_status: Mapped[str | None] = mapped_column(String)
+
+
+class Exception_(Base):
+    __tablename__ = "exceptions"
+    exception_id: Mapped[str] = mapped_column(String, primary_key=True)
+    order_id: Mapped[str] = mapped_column(String, index=True)
+    shipment_id: Mapped[str | None] = mapped_column(String)
+    node_id: Mapped[str] = mapped_column(String)
+    carrier_id: Mapped[str | None] = mapped_column(String)
+    exception_type: Mapped[str] = mapped_column(String)
+    source: Mapped[str] = mapped_column(String)
+    owner_team: Mapped[str] = mapped_column(String)
+    opened_at: Mapped[dt.datetime] = mapped_column(TS)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(TS)
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    notification_id: Mapped[str] = mapped_column(String, primary_key=True)
+    order_id: Mapped[str] = mapped_column(String, index=True)
+    shipment_id: Mapped[str | None] = mapped_column(String)
+    notification_type: Mapped[str] = mapped_column(String)
+    channel: Mapped[str] = mapped_column(String)
+    sent_at: Mapped[dt.datetime] = mapped_column(TS)
+    status: Mapped[str] = mapped_column(String)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    contact_id: Mapped[str] = mapped_column(String, primary_key=True)
+    order_id: Mapped[str | None] = mapped_column(String, index=True)
+    customer_id: Mapped[str] = mapped_column(String)
+    channel: Mapped[str] = mapped_column(String)
+    handled_by: Mapped[str] = mapped_column(String)
+    reason: Mapped[str] = mapped_column(String)
+    created_at: Mapped[dt.datetime] = mapped_column(TS)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    csat_score: Mapped[int | None] = mapped_column(Integer)
+
+
+# --- bookkeeping of loads -------------------------------------------------------------
+
+
+class LoadRun(Base):
+    """One attempt to load a folder: landed or refused, with files, checksums and counts."""
+
+    __tablename__ = "load_runs"
+    load_id: Mapped[str] = mapped_column(String, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(TS)
+    finished_at: Mapped[dt.datetime] = mapped_column(TS)
+    as_of: Mapped[dt.datetime] = mapped_column(TS)
+    status: Mapped[str] = mapped_column(String)  # landed | refused
+    user_name: Mapped[str] = mapped_column(String)
+    source: Mapped[str] = mapped_column(Text)
+    files: Mapped[str] = mapped_column(Text)  # JSON: [{file, table, sha256, rows}]
+    row_counts: Mapped[str] = mapped_column(Text)  # JSON: {table: rows written}
+    blocking_failures: Mapped[int] = mapped_column(Integer)
+    warnings: Mapped[int] = mapped_column(Integer)
+
+
+class CheckResult(Base):
+    """The outcome of one rule on one table in one load (passed rules are recorded too)."""
+
+    __tablename__ = "check_results"
+    id: Mapped[str] = mapped_column(String, primary_key=True)  # load_id:table:rule:column
+    load_id: Mapped[str] = mapped_column(String, index=True)
+    table_name: Mapped[str] = mapped_column(String)
+    rule: Mapped[str] = mapped_column(String)
+    severity: Mapped[str] = mapped_column(String)  # blocking | warning
+    column_name: Mapped[str] = mapped_column(String)
+    checked_rows: Mapped[int] = mapped_column(Integer)
+    failing_rows: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text)
+
+
+class RejectedRow(Base):
+    """A row that failed a rule: file, row (1-based data row, header excluded), column and value."""
+
+    __tablename__ = "rejected_rows"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    load_id: Mapped[str] = mapped_column(String, index=True)
+    file: Mapped[str] = mapped_column(Text)
+    row_number: Mapped[int] = mapped_column(Integer)
+    table_name: Mapped[str] = mapped_column(String)
+    column_name: Mapped[str] = mapped_column(String)
+    rule: Mapped[str] = mapped_column(String)
+    severity: Mapped[str] = mapped_column(String)
+    value: Mapped[str | None] = mapped_column(Text)
+
+
+Index("ix_contacts_customer", Contact.customer_id)
+Index("ix_exceptions_opened", Exception_.opened_at)
+
+CONTRACT_MODELS: dict[str, type[Base]] = {
+    m.__tablename__: m
+    for m in (Node, Carrier, Order, OrderLine, Shipment, TrackingEvent, Exception_, Notification, Contact)
+}

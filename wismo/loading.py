@@ -1,0 +1,151 @@
+"""``wismo load`` and ``wismo check``: validate a dataset folder, then land it whole or not at all.
+
+A refused load writes no contract row. It is still recorded (``load_runs`` with
+status ``refused``, its ``check_results`` and ``rejected_rows``) so the data
+quality page can show what was refused and why, and it writes a rejects CSV.
+A landed load writes every table, its check results and its run record in one
+transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+from data_checks.findings import Finding
+from data_checks.runner import CheckReport, check, file_problem_finding
+from store import bulk
+from store.db import Store
+from wismo.contract import LOAD_ORDER, TABLES
+from wismo.dataset import ROW, FileProblem, SourceFile, discover
+
+MAX_WARNING_ROWS_KEPT = 1000  # per rule and column; blocking rows are all kept
+BOOKKEEPING_KEYS = {"load_runs": ("load_id",), "check_results": ("id",), "rejected_rows": ("id",)}
+
+
+@dataclass
+class LoadResult:
+    load_id: str
+    report: CheckReport
+    landed: bool
+    written: dict[str, int] = field(default_factory=dict)
+    rejects_file: Path | None = None
+    problem: FileProblem | None = None
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def stored_rows(store: Store | None):  # type: ignore[no-untyped-def]
+    """A cached reader of the store's rows for the cross-table rules (empty without a store)."""
+
+    @lru_cache(maxsize=32)
+    def rows(table: str, cols: tuple[str, ...]) -> pl.DataFrame:
+        if store is None:
+            return pl.DataFrame(schema={c: bulk.contract_schema(table)[c] for c in cols})
+        return bulk.read_table(store, table, cols)
+
+    return lambda table, cols: rows(table, tuple(cols))
+
+
+def run_checks(folder: Path, store: Store | None, as_of: dt.datetime, progress: bool = False) -> CheckReport:
+    try:
+        files = discover(folder)
+    except FileProblem as p:
+        report = CheckReport(as_of=as_of, files=[])
+        report.findings.append(file_problem_finding(p, Path(p.file).stem))
+        return report
+    return check(files, stored_rows(store), as_of, progress=progress)
+
+
+def _bookkeeping(load_id: str, report: CheckReport, status: str, user: str, source: str,
+                 started: dt.datetime, written: dict[str, int]) -> dict[str, pl.DataFrame]:
+    files = [{"file": str(f.path), "table": f.table, "sha256": f.sha256, "rows": report.rows_read.get(f.table, 0)}
+             for f in report.files]
+    run = pl.DataFrame([{
+        "load_id": load_id, "started_at": started, "finished_at": utcnow(), "as_of": report.as_of,
+        "status": status, "user_name": user, "source": source, "files": json.dumps(files),
+        "row_counts": json.dumps(written), "blocking_failures": sum(f.failing for f in report.blocking),
+        "warnings": sum(f.failing for f in report.warnings),
+    }], schema_overrides={"started_at": pl.Datetime("us", "UTC"), "finished_at": pl.Datetime("us", "UTC"),
+                          "as_of": pl.Datetime("us", "UTC")})
+    results = pl.DataFrame([{
+        "id": f"{load_id}:{f.table}:{f.rule}:{f.column}", "load_id": load_id, "table_name": f.table,
+        "rule": f.rule, "severity": f.severity, "column_name": f.column, "checked_rows": f.checked_rows,
+        "failing_rows": f.failing, "message": f.message,
+    } for f in _merge(report.findings)], schema={
+        "id": pl.String, "load_id": pl.String, "table_name": pl.String, "rule": pl.String, "severity": pl.String,
+        "column_name": pl.String, "checked_rows": pl.Int64, "failing_rows": pl.Int64, "message": pl.String})
+    rej = report.rejects()
+    rej = rej.with_columns(_n=pl.int_range(pl.len()).over("rule", "column", "table")).filter(
+        (pl.col("severity") == "blocking") | (pl.col("_n") < MAX_WARNING_ROWS_KEPT))
+    rejected = rej.select(
+        id=pl.lit(load_id + ":") + pl.int_range(pl.len()).cast(pl.String), load_id=pl.lit(load_id),
+        file=pl.col("file"), row_number=pl.col("row").fill_null(0), table_name=pl.col("table"),
+        column_name=pl.col("column"), rule=pl.col("rule"), severity=pl.col("severity"), value=pl.col("value"))
+    return {"load_runs": run, "check_results": results, "rejected_rows": rejected}
+
+
+def _merge(findings: list[Finding]) -> list[Finding]:
+    """One finding per (table, rule, column): a rule may be evaluated in two places."""
+    seen: dict[tuple[str, str, str], Finding] = {}
+    for f in findings:
+        k = (f.table, f.rule, f.column)
+        if k in seen:
+            g = seen[k]
+            seen[k] = Finding(g.table, g.file, g.rule, g.severity, g.column, max(g.checked_rows, f.checked_rows),
+                              g.message, g.rows + f.rows, g.values + f.values, g.whole_table or f.whole_table)
+        else:
+            seen[k] = f
+    return list(seen.values())
+
+
+def load(folder: Path, store: Store, *, user: str, as_of: dt.datetime | None = None,
+         rejects_dir: Path = Path("data/rejects"), progress: bool = False) -> LoadResult:
+    """Check ``folder`` and land it whole, or refuse it and write nothing to the contract tables."""
+    started = utcnow()
+    as_of = as_of or started
+    load_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    report = run_checks(folder, store, as_of, progress=progress)
+    source = str(folder.resolve())
+    if not report.ok:
+        rejects_dir.mkdir(parents=True, exist_ok=True)
+        path = rejects_dir / f"{load_id}.rejects.csv"
+        report.rejects().filter(pl.col("severity") == "blocking").write_csv(path)
+        book = _bookkeeping(load_id, report, "refused", user, source, started, {})
+        bulk.write(store, book, BOOKKEEPING_KEYS, BOOKKEEPING_KEYS)
+        return LoadResult(load_id, report, landed=False, rejects_file=path)
+
+    frames = {t: df.drop(ROW).select(TABLES[t].names) for t, df in report.frames.items()}
+    counts = {t: df.height for t, df in frames.items()}
+    book = _bookkeeping(load_id, report, "landed", user, source, started, counts)
+    keys = {t: TABLES[t].key for t in frames} | BOOKKEEPING_KEYS
+    order = [*[t for t in LOAD_ORDER if t in frames], *BOOKKEEPING_KEYS]
+    if progress:
+        from tqdm import tqdm
+
+        with tqdm(total=len(order), desc="writing", unit="table", leave=False) as bar:
+            written = bulk.write(store, frames | book, keys, order, after_table=lambda _t: bar.update())
+    else:
+        written = bulk.write(store, frames | book, keys, order)
+    return LoadResult(load_id, report, landed=True,
+                      written={t: n for t, n in written.items() if t in TABLES})
+
+
+def counts(store: Store) -> dict[str, int]:
+    """Rows per contract table (in one read transaction)."""
+    from sqlalchemy import text
+
+    with store.engine.connect() as conn:
+        return {t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one())  # noqa: S608
+                for t in LOAD_ORDER}
+
+
+__all__ = ["LoadResult", "SourceFile", "counts", "load", "run_checks"]

@@ -1,0 +1,29 @@
+"""Settings from the environment (``WISMO_*``) with working defaults: no configuration needed."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WISMO_", env_file=".env", extra="ignore")
+
+    #: Any SQLAlchemy URL. Default: embedded SQLite (WAL) under ./data/, created on first use.
+    database_url: str = "sqlite:///data/wismo.db"
+    #: Where refused loads write their rejects file.
+    rejects_dir: Path = Path("data/rejects")
+    #: Who is recorded as running a load (defaults to the OS user).
+    user: str = ""
+
+    def who(self) -> str:
+        return self.user or os.environ.get("USER") or getpass.getuser()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
