@@ -1,0 +1,43 @@
+# One command runner, the same locally and in CI.
+#   make run    set everything up, load the demo data on first run, open the dashboard
+#   make test   set everything up (venv, Chromium, PostgreSQL check) and run the whole test suite
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PG_BIN ?= /usr/lib/postgresql/15/bin
+
+.PHONY: run test setup setup-test lint types bench clean
+
+run: setup
+	$(VENV)/bin/wismo up
+
+test: setup-test
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+# System parts the tests use: Debian's Chromium (driven by Playwright, never downloaded by it)
+# and the PostgreSQL 15 server binaries (the tests start a throwaway cluster).
+setup-test: setup
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x $(PG_BIN)/initdb ]; then \
+	  echo "installing Chromium / PostgreSQL 15 from Debian's packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql-15 >/dev/null; \
+	fi
+
+lint:
+	$(VENV)/bin/ruff check .
+
+types:
+	$(VENV)/bin/mypy metrics data_checks store wismo
+
+bench: setup
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf data test-artifacts .pytest_cache
