@@ -1,0 +1,149 @@
+"""The KPI catalogue and the rule set, loaded from YAML and validated on load."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+HERE = Path(__file__).parent
+
+UNIT_SETS = {
+    "contacts", "shipped_orders", "activation_orders", "promised_lines", "exception_orders",
+    "exception_notices", "fcr_contacts", "open_exceptions", "rated_contacts", "attributed_contacts",
+    "promised_shipments", "in_transit_shipments",
+}
+CAUSE_IDS = ("unlinked", "promise_missed", "exception_without_notice", "inventory_without_notice",
+             "split_without_notice", "tracking_not_activated", "tracking_stale", "true_demand")
+
+
+class Measure(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    unit_set: str
+    column: str
+    agg: Literal["sum"]
+    scale: float = 1.0  # the sum is divided by this (seconds → days)
+
+
+class Target(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    green: float
+    red: float
+
+
+class Kpi(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    number: int | None = None
+    title: str
+    definition: str = Field(min_length=20)
+    unit: Literal["per_100", "percent", "days"]
+    format: str
+    good: Literal["up", "down"]
+    numerator: str
+    denominator: str
+    period_by: str
+    dimension: str
+    target: Target
+    cli: bool = False
+    snapshot: bool = False
+
+    def display(self, value: float | None) -> str:
+        if value is None:
+            return "–"
+        return self.format.format(value * 100 if self.unit == "per_100" else value)
+
+    def status(self, value: float | None, target: Target | None = None) -> str:
+        """red / amber / green against the target (green at or better than green, red worse than red)."""
+        if value is None:
+            return "none"
+        t = target or self.target
+        better = (lambda a, b: a >= b) if self.good == "up" else (lambda a, b: a <= b)
+        if better(value, t.green):
+            return "green"
+        if better(value, t.red):
+            return "amber"
+        return "red"
+
+
+class Catalogue(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    measures: tuple[Measure, ...]
+    kpis: tuple[Kpi, ...]
+
+    @model_validator(mode="after")
+    def _resolves(self) -> Catalogue:
+        ids = [m.id for m in self.measures]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate measure ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+        kids = [k.id for k in self.kpis]
+        if len(set(kids)) != len(kids):
+            raise ValueError(f"duplicate KPI ids: {sorted({i for i in kids if kids.count(i) > 1})}")
+        for m in self.measures:
+            if m.unit_set not in UNIT_SETS:
+                raise ValueError(f"measure {m.id}: unknown unit set {m.unit_set!r}")
+        for k in self.kpis:
+            for ref in (k.numerator, k.denominator):
+                if ref not in ids:
+                    raise ValueError(f"KPI {k.id}: measure {ref!r} is not declared")
+            lo, hi = sorted((k.target.green, k.target.red))
+            if k.good == "up" and k.target.green < k.target.red or k.good == "down" and k.target.green > k.target.red:
+                raise ValueError(f"KPI {k.id}: green target {k.target.green} is worse than red {k.target.red}")
+        return self
+
+    def kpi(self, kpi_id: str) -> Kpi:
+        for k in self.kpis:
+            if k.id == kpi_id:
+                return k
+        raise KeyError(f"unknown KPI {kpi_id!r}; known: {', '.join(k.id for k in self.kpis)}")
+
+    def measure(self, measure_id: str) -> Measure:
+        return next(m for m in self.measures if m.id == measure_id)
+
+    @property
+    def cli_kpis(self) -> list[str]:
+        return [k.id for k in self.kpis if k.cli]
+
+
+class Thresholds(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    activation_sla_hours: float = 24
+    stale_scan_hours: float = 48
+    notify_window_hours: float = 24
+    repeat_window_days: float = 7
+
+
+class Cause(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    avoidable: bool | None
+
+
+class RuleSet(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    version: str
+    thresholds: Thresholds
+    causes: tuple[Cause, ...]
+
+    @model_validator(mode="after")
+    def _known(self) -> RuleSet:
+        if tuple(c.id for c in self.causes) != CAUSE_IDS:
+            raise ValueError(f"causes must be, in this order: {', '.join(CAUSE_IDS)}")
+        return self
+
+    def avoidable(self, cause: str) -> bool | None:
+        return next(c.avoidable for c in self.causes if c.id == cause)
+
+
+@lru_cache(maxsize=4)
+def load_catalogue(path: Path = HERE / "catalogue.yaml") -> Catalogue:
+    return Catalogue.model_validate(yaml.safe_load(path.read_text()))
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: Path = HERE / "rules.yaml") -> RuleSet:
+    return RuleSet.model_validate(yaml.safe_load(path.read_text()))

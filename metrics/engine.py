@@ -1,0 +1,145 @@
+"""One engine for every KPI in the catalogue.
+
+``compute`` takes the contract tables as polars frames (from a folder or the store),
+an as-of, a grain (day, week, month), a cut (all, node, carrier) and optional
+filters, and returns per KPI, period and dimension value the numerator, the
+denominator and their ratio. Numerators and denominators are sums of unit-level
+counts; the value is divided last; a zero denominator gives null.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import narwhals as nw
+import polars as pl
+
+from metrics.catalogue import Catalogue, RuleSet, load_catalogue, load_rules
+from metrics.portable import Backend, PolarsBackend, period_start, ts
+from metrics.units import SNAPSHOT_UNIT_SETS, UNIT_SET_FUNCTIONS, Context
+from wismo.contract import TABLES
+
+GRAINS = ("day", "week", "month")
+CUTS = ("all", "node", "carrier")
+RESULT_SCHEMA = {
+    "kpi": pl.String, "period_start": pl.Date, "dimension": pl.String, "dimension_value": pl.String,
+    "numerator": pl.Float64, "denominator": pl.Float64, "value": pl.Float64,
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional slices: order channel, node, carrier (as the unit is attributed), period range."""
+
+    channels: tuple[str, ...] = ()
+    nodes: tuple[str, ...] = ()
+    carriers: tuple[str, ...] = ()
+    start: dt.date | None = None  # first period_start kept
+    end: dt.date | None = None  # last period_start kept
+
+    def apply(self, frame: nw.LazyFrame) -> nw.LazyFrame:
+        if self.channels:
+            frame = frame.filter(nw.col("channel").is_in(list(self.channels)))
+        if self.nodes:
+            frame = frame.filter(nw.col("node").is_in(list(self.nodes)))
+        if self.carriers:
+            frame = frame.filter(nw.col("carrier").is_in(list(self.carriers)))
+        return frame
+
+
+@dataclass
+class Request:
+    as_of: dt.datetime
+    grain: str = "week"
+    cut: str = "all"
+    kpis: tuple[str, ...] = ()
+    filters: Filters = field(default_factory=Filters)
+
+    def __post_init__(self) -> None:
+        if self.grain not in GRAINS:
+            raise ValueError(f"grain must be one of {GRAINS}, not {self.grain!r}")
+        if self.cut not in CUTS:
+            raise ValueError(f"cut must be one of {CUTS}, not {self.cut!r}")
+        if self.as_of.tzinfo is None:
+            raise ValueError("as_of needs a time zone (UTC)")
+
+
+def complete(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Every contract table present, with every column in its contract type (missing → empty/null)."""
+    from store.bulk import contract_schema
+
+    out = {}
+    for name in TABLES:
+        schema = contract_schema(name)
+        df = tables.get(name)
+        if df is None:
+            out[name] = pl.DataFrame(schema=schema)
+            continue
+        missing = [pl.lit(None, dtype).alias(c) for c, dtype in schema.items() if c not in df.columns]
+        out[name] = df.with_columns(missing).select([pl.col(c).cast(t) for c, t in schema.items()])
+    return out
+
+
+def context(tables: dict[str, pl.DataFrame], as_of: dt.datetime, grain: str = "week",
+            rules: RuleSet | None = None, backend: Backend | None = None) -> Context:
+    return Context(raw=complete(tables), as_of=as_of.astimezone(dt.UTC), rules=rules or load_rules(),
+                   backend=backend or PolarsBackend(), grain=grain)
+
+
+def aggregate(ctx: Context, unit_set: str, cut: str, columns: list[str], filters: Filters) -> pl.DataFrame:
+    """Sum the measure columns of a unit set per (period_start, dim)."""
+    frame = filters.apply(UNIT_SET_FUNCTIONS[unit_set](ctx, cut))
+    if unit_set not in SNAPSHOT_UNIT_SETS:
+        frame = frame.filter(nw.col("ts") <= ts(ctx.as_of)).with_columns(
+            period_start=period_start(nw.col("ts"), ctx.grain))
+    agg = frame.group_by("period_start", "dim").agg(*[nw.col(c).sum().cast(nw.Int64) for c in columns])
+    df = ctx.backend.collect(agg)
+    df = df.with_columns(pl.col("period_start").dt.replace_time_zone(None).dt.date(),
+                         pl.col("dim").cast(pl.String))
+    if filters.start:
+        df = df.filter(pl.col("period_start") >= filters.start)
+    if filters.end:
+        df = df.filter(pl.col("period_start") <= filters.end)
+    return df.sort("period_start", "dim")
+
+
+def compute(tables: dict[str, pl.DataFrame] | Context, request: Request, catalogue: Catalogue | None = None,
+            rules: RuleSet | None = None, backend: Backend | None = None) -> pl.DataFrame:
+    """KPI rows: kpi, period_start, dimension, dimension_value, numerator, denominator, value."""
+    cat = catalogue or load_catalogue()
+    ctx = tables if isinstance(tables, Context) else context(tables, request.as_of, request.grain, rules, backend)
+    kpis = [cat.kpi(k) for k in (request.kpis or tuple(cat.cli_kpis))]
+    needed: dict[str, set[str]] = {}
+    for k in kpis:
+        for m in (cat.measure(k.numerator), cat.measure(k.denominator)):
+            needed.setdefault(m.unit_set, set()).add(m.column)
+    sums = {u: aggregate(ctx, u, request.cut, sorted(cols), request.filters) for u, cols in needed.items()}
+    parts = []
+    for k in kpis:
+        num_m, den_m = cat.measure(k.numerator), cat.measure(k.denominator)
+        num = sums[num_m.unit_set].select("period_start", "dim", (pl.col(num_m.column) / num_m.scale)
+                                          .alias("numerator"))
+        den = sums[den_m.unit_set].select("period_start", "dim", (pl.col(den_m.column) / den_m.scale)
+                                          .alias("denominator"))
+        both = num.join(den, on=["period_start", "dim"], how="full", coalesce=True).with_columns(
+            pl.col("numerator").fill_null(0.0), pl.col("denominator").fill_null(0.0))
+        both = both.filter((pl.col("numerator") != 0) | (pl.col("denominator") != 0)).with_columns(
+            value=pl.when(pl.col("denominator") != 0).then(pl.col("numerator") / pl.col("denominator")),
+            kpi=pl.lit(k.id), dimension=pl.lit(request.cut))
+        parts.append(both.rename({"dim": "dimension_value"}))
+    if not parts:
+        return pl.DataFrame(schema=RESULT_SCHEMA)
+    out = pl.concat([p.select(list(RESULT_SCHEMA)) for p in parts], how="vertical_relaxed")
+    order = {k.id: i for i, k in enumerate(kpis)}
+    return (out.with_columns(_o=pl.col("kpi").replace_strict(order, return_dtype=pl.Int32))
+            .sort("_o", "period_start", "dimension_value").drop("_o").cast(RESULT_SCHEMA))  # type: ignore[arg-type]
+
+
+def causes(tables: dict[str, pl.DataFrame] | Context, as_of: dt.datetime, rules: RuleSet | None = None,
+           backend: Backend | None = None) -> pl.DataFrame:
+    """contact_id, cause, avoidable for every WISMO contact known at as-of, sorted by contact_id."""
+    from metrics.causes import attribute
+
+    ctx = tables if isinstance(tables, Context) else context(tables, as_of, rules=rules, backend=backend)
+    return ctx.backend.collect(attribute(ctx)).sort("contact_id")

@@ -1,0 +1,147 @@
+"""Engines behind one small interface, and the portable idioms every definition uses.
+
+Definitions are written once in narwhals and run on polars (default) and DuckDB,
+in a style narwhals can also take to PySpark: timestamps compared with
+``dt.offset_by`` (never durations), first-per-group via min aggregates, counts
+via when/then, ISO weeks from day truncation and the weekday (never strftime),
+ages as integer seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Protocol
+
+import narwhals as nw
+import polars as pl
+
+UTC_US = nw.Datetime("us", "UTC")
+
+
+class Backend(Protocol):
+    name: str
+
+    def frame(self, df: pl.DataFrame) -> nw.LazyFrame: ...
+
+    def collect(self, lf: nw.LazyFrame) -> pl.DataFrame: ...
+
+    def materialise(self, lf: nw.LazyFrame) -> nw.LazyFrame: ...
+
+
+class PolarsBackend:
+    name = "polars"
+
+    def frame(self, df: pl.DataFrame) -> nw.LazyFrame:
+        return nw.from_native(df.lazy())
+
+    def collect(self, lf: nw.LazyFrame) -> pl.DataFrame:
+        return lf.collect(backend="polars").to_native()
+
+    def materialise(self, lf: nw.LazyFrame) -> nw.LazyFrame:
+        return nw.from_native(self.collect(lf).lazy())
+
+
+class DuckDBBackend:
+    """DuckDB in this process (one machine, larger-than-memory work); session time zone UTC."""
+
+    name = "duckdb"
+
+    def __init__(self, memory_limit: str | None = None) -> None:
+        import duckdb
+
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone='UTC'")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit='{memory_limit}'")
+
+    def frame(self, df: pl.DataFrame) -> nw.LazyFrame:
+        return nw.from_native(self.con.from_arrow(df.to_arrow()))
+
+    def collect(self, lf: nw.LazyFrame) -> pl.DataFrame:
+        return lf.collect(backend="polars").to_native()
+
+    def materialise(self, lf: nw.LazyFrame) -> nw.LazyFrame:
+        return nw.from_native(self.con.from_arrow(lf.collect(backend="pyarrow").to_native()))
+
+
+def backend(name: str = "polars") -> Backend:
+    if name == "polars":
+        return PolarsBackend()
+    if name == "duckdb":
+        return DuckDBBackend()
+    raise ValueError(f"unknown engine {name!r} (polars or duckdb)")
+
+
+# ---- idioms ------------------------------------------------------------------------------------
+
+
+def ts(value: dt.datetime) -> nw.Expr:
+    """A UTC timestamp literal."""
+    return nw.lit(value.astimezone(dt.UTC), dtype=UTC_US)
+
+
+def seconds(hours: float) -> str:
+    """An ``offset_by`` string for a number of hours (exact to the second)."""
+    return f"{round(hours * 3600)}s"
+
+
+def plus_hours(col: nw.Expr, hours: float) -> nw.Expr:
+    return col.dt.offset_by(seconds(hours))
+
+
+def plus_hours_by(col: nw.Expr, hours_col: nw.Expr, values: Iterable[float]) -> nw.Expr:
+    """``col`` plus a per-row number of hours taken from a small known set of values."""
+    out: nw.Expr | None = None
+    for v in sorted(set(values)):
+        out = (nw.when(hours_col == v).then(plus_hours(col, v)) if out is None
+               else nw.when(hours_col == v).then(plus_hours(col, v)).otherwise(out))
+    assert out is not None
+    return out
+
+
+def period_start(col: nw.Expr, grain: str) -> nw.Expr:
+    """The start of the UTC day, ISO week (Monday) or calendar month holding ``col``."""
+    day = col.dt.truncate("1d")
+    if grain == "day":
+        return day
+    if grain == "month":
+        return col.dt.truncate("1mo")
+    if grain == "week":
+        wd = col.dt.weekday()  # Monday = 1 … Sunday = 7 on every backend
+        out = day
+        for k in range(2, 8):
+            out = nw.when(wd == k).then(day.dt.offset_by(f"-{k - 1}d")).otherwise(out)
+        return out
+    raise ValueError(f"unknown grain {grain!r} (day, week or month)")
+
+
+def flag(cond: nw.Expr) -> nw.Expr:
+    """A condition as a 0/1 count (null counts as 0)."""
+    return nw.when(cond).then(1).otherwise(0).cast(nw.Int64)
+
+
+def calendar(first: dt.datetime, as_of: dt.datetime, grain: str) -> pl.DataFrame:
+    """Every period from the one holding ``first`` to the one holding ``as_of``, with its
+    snapshot time: the end of the period, or as-of if earlier."""
+    def start_of(t: dt.datetime) -> dt.datetime:
+        d = dt.datetime(t.year, t.month, t.day, tzinfo=dt.UTC)
+        if grain == "week":
+            return d - dt.timedelta(days=d.weekday())
+        if grain == "month":
+            return d.replace(day=1)
+        return d
+
+    def next_of(d: dt.datetime) -> dt.datetime:
+        if grain == "month":
+            return (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return d + dt.timedelta(days=7 if grain == "week" else 1)
+
+    starts, snaps = [], []
+    p = start_of(first)
+    while p <= as_of:
+        starts.append(p)
+        snaps.append(min(next_of(p), as_of))
+        p = next_of(p)
+    return pl.DataFrame({"period_start": starts, "snapshot": snaps},
+                        schema={"period_start": pl.Datetime("us", "UTC"), "snapshot": pl.Datetime("us", "UTC")})

@@ -1,0 +1,70 @@
+"""The wismo command as a user runs it: help, exit codes, reports, and no password in output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import edit_csv
+from wismo.cli import app
+
+runner = CliRunner()
+SUBCOMMANDS = [["demo"], ["load"], ["check"], ["db"], ["db", "status"], ["db", "upgrade"], ["dashboard"], ["up"]]
+
+
+@pytest.mark.parametrize("args", SUBCOMMANDS, ids=[" ".join(a) for a in SUBCOMMANDS])
+def test_every_subcommand_has_help(args):
+    """``--help`` works on every subcommand and says what it does."""
+    result = runner.invoke(app, [*args, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output and len(result.output) > 100
+
+
+def test_load_of_a_bad_folder_exits_nonzero_and_changes_nothing(tiny, tmp_path, monkeypatch):
+    """``wismo load`` with one bad row exits 1, says REFUSED, and the store's counts stay the same."""
+    monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    ok = runner.invoke(app, ["load", str(tiny), "--as-of", "2026-03-10T00:00:00Z"])
+    assert ok.exit_code == 0, ok.output
+    before = runner.invoke(app, ["db", "status"]).output
+    edit_csv(tiny / "orders.csv", 2, "delivery_method", "drone")
+    bad = runner.invoke(app, ["load", str(tiny), "--as-of", "2026-03-10T00:00:00Z"])
+    assert bad.exit_code == 1
+    assert "REFUSED" in bad.output and "orders.delivery_method [enum]" in bad.output
+    assert "row 2 (line 3): 'drone'" in bad.output
+    assert runner.invoke(app, ["db", "status"]).output == before
+
+
+def test_check_validates_without_writing(tiny, tmp_path, monkeypatch):
+    """``wismo check`` reports and exits 1 on a blocking failure, and writes no row."""
+    monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    edit_csv(tiny / "contacts.csv", 1, "handled_by", "robot")
+    result = runner.invoke(app, ["check", str(tiny), "--rejects", str(tmp_path / "r.csv")])
+    assert result.exit_code == 1
+    assert "contacts.handled_by [enum]" in result.output
+    assert "robot" in (tmp_path / "r.csv").read_text()
+    assert "orders                      0" in runner.invoke(app, ["db", "status"]).output
+
+
+def test_password_never_appears_in_output(pg_admin, tiny):
+    """With a password in WISMO_DATABASE_URL, neither success nor failure prints it."""
+    from tests import pg
+
+    with pg.database(pg_admin) as url:
+        env = {**os.environ, "WISMO_DATABASE_URL": url}
+        runs = [
+            [sys.executable, "-m", "wismo.cli", "db", "status"],
+            [sys.executable, "-m", "wismo.cli", "load", str(tiny), "--as-of", "2026-03-10T00:00:00Z"],
+        ]
+        outputs = [subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120) for cmd in runs]
+        wrong_port = url.replace(url.split(":")[3].split("/")[0], str(pg.free_port()))
+        outputs.append(subprocess.run([sys.executable, "-m", "wismo.cli", "db", "status"],
+                                      env={**env, "WISMO_DATABASE_URL": wrong_port},
+                                      capture_output=True, text=True, timeout=120))
+    assert [o.returncode for o in outputs] == [0, 0, 1]
+    for o in outputs:
+        assert pg.PASSWORD not in o.stdout + o.stderr
+    assert "***" in outputs[0].stdout
