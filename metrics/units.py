@@ -116,8 +116,11 @@ class Context:
         return self._m("orders_dim", build)
 
     def attach_order_dims(self, frame: nw.LazyFrame) -> nw.LazyFrame:
-        """Node, carrier and channel of each row's order; rows with no known order are unattributed."""
+        """Node, carrier and (sales) channel of each row's order; rows with no known order are unattributed.
+        A contact's own channel (phone, chat …) is kept as ``contact_channel``."""
         dims = self.orders_dim.select("order_id", "node", "carrier", "channel")
+        if "channel" in frame.collect_schema().names():
+            frame = frame.rename({"channel": "contact_channel"})
         return frame.join(dims, on="order_id", how="left").with_columns(
             nw.col("node").fill_null(UNATTRIBUTED), nw.col("carrier").fill_null(UNATTRIBUTED))
 
