@@ -122,20 +122,23 @@ def _upsert_sql(table: str, cols: list[str], key: tuple[str, ...], source: str) 
 
 
 def write(store: Store, frames: Mapping[str, pl.DataFrame], keys: Mapping[str, tuple[str, ...]],
-          order: Iterable[str], after_table: Callable[[str], None] | None = None) -> dict[str, int]:
+          order: Iterable[str], after_table: Callable[[str], None] | None = None,
+          replace: Iterable[str] = ()) -> dict[str, int]:
     """Upsert every frame in one transaction; returns rows written per table.
 
-    ``order`` lists the tables parents first. ``after_table`` is called after each
-    table is written, inside the transaction (progress reporting, fault injection in tests).
+    ``order`` lists the tables parents first. Tables in ``replace`` are emptied first,
+    in the same transaction. ``after_table`` is called after each table is written,
+    inside the transaction (progress reporting, fault injection in tests).
     """
     todo = [(t, frames[t]) for t in order if t in frames and frames[t].height > 0]
+    clear = [f"DELETE FROM {t}" for t in replace]  # noqa: S608 - fixed table names
     if store.dialect == "sqlite":
-        return _write_sqlite(store, todo, keys, after_table)
-    return _write_adbc(store, todo, keys, after_table)
+        return _write_sqlite(store, todo, keys, after_table, clear)
+    return _write_adbc(store, todo, keys, after_table, clear)
 
 
 def _write_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapping[str, tuple[str, ...]],
-                  after_table: Callable[[str], None] | None) -> dict[str, int]:
+                  after_table: Callable[[str], None] | None, clear: list[str]) -> dict[str, int]:
     raw = store.engine.raw_connection()
     dbapi = raw.driver_connection
     old = dbapi.isolation_level
@@ -144,6 +147,8 @@ def _write_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapp
     written: dict[str, int] = {}
     try:
         cur.execute("BEGIN IMMEDIATE")
+        for sql in clear:
+            cur.execute(sql)
         for table, df in todo:
             marks = ", ".join("?" for _ in df.columns)
             sql = _upsert_sql(table, df.columns, keys[table], f"VALUES ({marks})")
@@ -163,11 +168,13 @@ def _write_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapp
 
 
 def _write_adbc(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapping[str, tuple[str, ...]],
-                after_table: Callable[[str], None] | None) -> dict[str, int]:
+                after_table: Callable[[str], None] | None, clear: list[str]) -> dict[str, int]:
     conn = store.adbc_connect()
     written: dict[str, int] = {}
     try:
         cur = conn.cursor()
+        for sql in clear:
+            cur.execute(sql)
         for table, df in todo:
             stage = f"stage_{table}"
             cur.execute(f"DROP TABLE IF EXISTS {stage}")

@@ -176,3 +176,45 @@ CONTRACT_MODELS: dict[str, type[Base]] = {
     m.__tablename__: m
     for m in (Node, Carrier, Order, OrderLine, Shipment, TrackingEvent, Exception_, Notification, Contact)
 }
+
+
+# --- materialised figures (written by `wismo refresh`) ------------------------------------------
+
+
+class KpiFigure(Base):
+    """One KPI for one grain, cut, dimension value and period: its parts and their ratio."""
+
+    __tablename__ = "kpi_cube"
+    kpi: Mapped[str] = mapped_column(String, primary_key=True)
+    grain: Mapped[str] = mapped_column(String, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String, primary_key=True)
+    dimension_value: Mapped[str] = mapped_column(String, primary_key=True)
+    period_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    numerator: Mapped[float] = mapped_column(Float)
+    denominator: Mapped[float] = mapped_column(Float)
+    value: Mapped[float | None] = mapped_column(Float)
+    run_id: Mapped[str] = mapped_column(String)
+
+
+class ContactCause(Base):
+    """The attributed cause of each WISMO contact, as of the refresh."""
+
+    __tablename__ = "contact_causes"
+    contact_id: Mapped[str] = mapped_column(String, primary_key=True)
+    cause: Mapped[str] = mapped_column(String, index=True)
+    avoidable: Mapped[bool | None] = mapped_column(Boolean)
+    run_id: Mapped[str] = mapped_column(String)
+
+
+class MetricRun(Base):
+    """One refresh: the as-of and rule version that produced the figures, and how long it took."""
+
+    __tablename__ = "metric_runs"
+    run_id: Mapped[str] = mapped_column(String, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(TS)
+    seconds: Mapped[float] = mapped_column(Float)
+    as_of: Mapped[dt.datetime] = mapped_column(TS)
+    rule_version: Mapped[str] = mapped_column(String)
+    engine: Mapped[str] = mapped_column(String)
+    figures: Mapped[int] = mapped_column(Integer)
+    causes: Mapped[int] = mapped_column(Integer)

@@ -16,6 +16,11 @@ CONTRACT_TABLES = ["nodes", "carriers", "orders", "order_lines", "shipments", "t
                    "exceptions", "notifications", "contacts"]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--regen-golden", action="store_true",
+                     help="Rewrite the golden KPI tables from the current code (review the diff!).")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test writes to ./data: the configured store and rejects live in the test's folder."""

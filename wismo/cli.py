@@ -97,10 +97,25 @@ def _load(folder: Path, as_of: dt.datetime | None) -> None:
 
 
 def _after_load(store) -> None:  # type: ignore[no-untyped-def]
-    """Hook for work that follows a landed load (the metrics refresh)."""
-    refresh_hook = globals().get("_refresh_after_load")
-    if refresh_hook:
-        refresh_hook(store)
+    """A landed load refreshes the materialised figures."""
+    _refresh(store, None, "polars")
+
+
+def _refresh(store, as_of, engine: str) -> None:  # type: ignore[no-untyped-def]
+    from metrics.cube import refresh as run_refresh
+
+    r = run_refresh(store, as_of=as_of, engine=engine)
+    typer.echo(f"figures refreshed: {r.figures:,} KPI rows, {r.causes:,} contact causes, as-of "
+               f"{r.as_of:%Y-%m-%dT%H:%M:%SZ}, rules {r.rule_version}, {r.seconds:.1f} s")
+
+
+@app.command()
+def refresh(
+    as_of: Annotated[str | None, typer.Option(help="As-of for the figures (default: the newest load's).")] = None,
+    engine: Annotated[str, typer.Option(help="polars or duckdb.")] = "polars",
+) -> None:
+    """Recompute the figures the dashboard reads (every KPI, grain and cut; every contact's cause)."""
+    _refresh(_store(), _as_of(as_of), engine)
 
 
 @app.command()
@@ -134,6 +149,95 @@ def check(
         typer.echo(f"rejects: {rejects}")
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _kpi_text(df, fmt: str) -> str:  # type: ignore[no-untyped-def]
+    """The exact output format of ``wismo kpis`` (kept stable: acceptance checks read it)."""
+    import polars as pl
+
+    from metrics.catalogue import load_catalogue
+
+    cat = load_catalogue()
+    scaled = {k.id for k in cat.kpis if cat.measure(k.numerator).scale != 1}
+    out = df.with_columns(
+        period_start=pl.col("period_start").dt.strftime("%Y-%m-%d"),
+        numerator=pl.when(pl.col("kpi").is_in(list(scaled))).then(pl.col("numerator").cast(pl.String))
+        .otherwise(pl.col("numerator").cast(pl.Int64).cast(pl.String)),
+        denominator=pl.col("denominator").cast(pl.Int64).cast(pl.String),
+    )
+    if fmt == "json":
+        import json
+
+        recs = out.with_columns(numerator=df["numerator"], denominator=df["denominator"].cast(pl.Int64)).to_dicts()
+        for r in recs:
+            if r["kpi"] not in scaled:
+                r["numerator"] = int(r["numerator"])
+        return json.dumps(recs, indent=1)
+    if fmt == "table":
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+            return str(out)
+    return out.write_csv()
+
+
+@app.command()
+def kpis(
+    as_of: Annotated[str, typer.Option(help="Use only what was known at this time (ISO 8601).")],
+    source: Annotated[str | None, typer.Option(help="A folder of contract files or a database URL "
+                                                    "(default: the configured store).")] = None,
+    grain: Annotated[str, typer.Option(help="day, week or month.")] = "week",
+    by: Annotated[str, typer.Option(help="all, node or carrier.")] = "all",
+    fmt: Annotated[str, typer.Option("--format", help="csv, json or table.")] = "csv",
+    engine: Annotated[str, typer.Option(help="polars or duckdb.")] = "polars",
+) -> None:
+    """The eight KPIs plus wismo_agent_contact_rate and avoidable_wismo_share, per period and dimension.
+
+    CSV columns: kpi,period_start,dimension,dimension_value,numerator,denominator,value.
+    A row per KPI, period and dimension value with a non-zero numerator or denominator;
+    value is empty when the denominator is 0."""
+    from metrics.engine import Request, compute
+    from metrics.portable import backend
+    from metrics.sources import SourceError, read
+
+    when = _as_of(as_of)
+    assert when is not None
+    try:
+        df = compute(read(source), Request(as_of=when, grain=grain, cut=by), backend=backend(engine))
+    except (SourceError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(_kpi_text(df, fmt), nl=False)
+
+
+@app.command()
+def causes(
+    as_of: Annotated[str, typer.Option(help="Use only what was known at this time (ISO 8601).")],
+    source: Annotated[str | None, typer.Option(help="A folder of contract files or a database URL "
+                                                    "(default: the configured store).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    engine: Annotated[str, typer.Option(help="polars or duckdb.")] = "polars",
+) -> None:
+    """The cause of every WISMO contact known at as-of: columns contact_id,cause,avoidable.
+
+    avoidable is true or false, and empty for unlinked contacts."""
+    import polars as pl
+
+    from metrics.engine import causes as attribute
+    from metrics.portable import backend
+    from metrics.sources import SourceError, read
+
+    when = _as_of(as_of)
+    assert when is not None
+    try:
+        df = attribute(read(source), when, backend=backend(engine))
+    except (SourceError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    if fmt == "json":
+        typer.echo(df.write_json())
+        return
+    out = df.with_columns(avoidable=pl.when(pl.col("avoidable")).then(pl.lit("true"))
+                          .when(~pl.col("avoidable")).then(pl.lit("false")))
+    typer.echo(out.write_csv(), nl=False)
 
 
 @db_app.command("status")
