@@ -23,7 +23,10 @@ from store.db import Store
 from wismo.contract import TABLES
 
 CUBE_KEYS = {"kpi_cube": ("kpi", "grain", "dimension", "dimension_value", "period_start"),
-             "contact_causes": ("contact_id",), "metric_runs": ("run_id",)}
+             "contact_causes": ("contact_id",), "contact_states": ("contact_id",),
+             "carrier_latency": ("grain", "carrier_id", "period_start"), "exception_facts": ("exception_id",),
+             "metric_runs": ("run_id",)}
+REPLACED = [t for t in CUBE_KEYS if t != "metric_runs"]
 
 
 @dataclass(frozen=True)
@@ -45,22 +48,28 @@ def default_as_of(store: Store) -> dt.datetime:
 
 
 def build(tables: dict[str, pl.DataFrame], as_of: dt.datetime, rules: RuleSet, engine: str = "polars",
-          run_id: str = "") -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(cube, causes) frames for every catalogue KPI, grain and cut. Pure."""
+          run_id: str = "") -> dict[str, pl.DataFrame]:
+    """The materialised tables: every catalogue KPI for every grain and cut, causes and the
+    drill-down facts. Pure."""
+    from metrics.supporting import contact_states, event_latency, exception_facts
+
     kpis = tuple(k.id for k in load_catalogue().kpis)
-    parts = []
-    cause_frame = None
+    parts, latency = [], []
+    out: dict[str, pl.DataFrame] = {}
     for grain in GRAINS:
         ctx = context(tables, as_of, grain, rules, make_backend(engine))
         for cut in CUTS:
             parts.append(compute(ctx, Request(as_of=as_of, grain=grain, cut=cut, kpis=kpis))
                          .with_columns(grain=pl.lit(grain)))
-        if cause_frame is None:
-            cause_frame = causes(ctx, as_of)
-    cube = pl.concat(parts).with_columns(run_id=pl.lit(run_id)).select(
-        "kpi", "grain", "dimension", "dimension_value", "period_start", "numerator", "denominator", "value", "run_id")
-    assert cause_frame is not None
-    return cube, cause_frame.with_columns(run_id=pl.lit(run_id))
+        latency.append(event_latency(ctx))
+        if not out:
+            out["contact_causes"] = causes(ctx, as_of)
+            out["contact_states"] = contact_states(ctx).select("contact_id", "state_at_contact", "fcr_resolved")
+            out["exception_facts"] = exception_facts(ctx)
+    out["kpi_cube"] = pl.concat(parts).select(
+        "kpi", "grain", "dimension", "dimension_value", "period_start", "numerator", "denominator", "value")
+    out["carrier_latency"] = pl.concat(latency)
+    return {k: v.with_columns(run_id=pl.lit(run_id)) for k, v in out.items()}
 
 
 def refresh(store: Store, as_of: dt.datetime | None = None, rules: RuleSet | None = None,
@@ -71,15 +80,15 @@ def refresh(store: Store, as_of: dt.datetime | None = None, rules: RuleSet | Non
     started = time.perf_counter()
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tables = {t: bulk.read_table(store, t) for t in TABLES}
-    cube, cause_frame = build(tables, as_of, rules, engine, run_id)
+    built = build(tables, as_of, rules, engine, run_id)
     seconds = time.perf_counter() - started
-    run = pl.DataFrame([{"run_id": run_id, "started_at": dt.datetime.now(dt.UTC), "seconds": seconds,
-                         "as_of": as_of, "rule_version": rules.version, "engine": engine,
-                         "figures": cube.height, "causes": cause_frame.height}],
-                       schema_overrides={"started_at": pl.Datetime("us", "UTC"), "as_of": pl.Datetime("us", "UTC")})
-    bulk.write(store, {"kpi_cube": cube, "contact_causes": cause_frame, "metric_runs": run}, CUBE_KEYS,
-               ["kpi_cube", "contact_causes", "metric_runs"], replace=["kpi_cube", "contact_causes"])
-    return RefreshResult(run_id, as_of, rules.version, seconds, cube.height, cause_frame.height)
+    figures, n_causes = built["kpi_cube"].height, built["contact_causes"].height
+    built["metric_runs"] = pl.DataFrame(
+        [{"run_id": run_id, "started_at": dt.datetime.now(dt.UTC), "seconds": seconds, "as_of": as_of,
+          "rule_version": rules.version, "engine": engine, "figures": figures, "causes": n_causes}],
+        schema_overrides={"started_at": pl.Datetime("us", "UTC"), "as_of": pl.Datetime("us", "UTC")})
+    bulk.write(store, built, CUBE_KEYS, list(CUBE_KEYS), replace=REPLACED)
+    return RefreshResult(run_id, as_of, rules.version, seconds, figures, n_causes)
 
 
 def latest_run(store: Store) -> dict | None:

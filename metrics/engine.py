@@ -21,7 +21,7 @@ from metrics.units import SNAPSHOT_UNIT_SETS, UNIT_SET_FUNCTIONS, Context
 from wismo.contract import TABLES
 
 GRAINS = ("day", "week", "month")
-CUTS = ("all", "node", "carrier")
+CUTS = ("all", "node", "carrier", "channel")  # channel: the order's sales channel (beyond the spec)
 RESULT_SCHEMA = {
     "kpi": pl.String, "period_start": pl.Date, "dimension": pl.String, "dimension_value": pl.String,
     "numerator": pl.Float64, "denominator": pl.Float64, "value": pl.Float64,

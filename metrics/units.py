@@ -176,11 +176,14 @@ _KNOWN: dict[str, Callable[[nw.LazyFrame, nw.Expr], nw.LazyFrame]] = {
 
 
 def with_dim(frame: nw.LazyFrame, cut: str) -> nw.LazyFrame:
+    """The dimension value of each unit: ``all``, its node, its carrier, or its order's sales channel."""
     if cut == "all":
         return frame.with_columns(dim=nw.lit("all"))
     if cut in ("node", "carrier"):
         return frame.with_columns(dim=nw.col(cut))
-    raise ValueError(f"unknown cut {cut!r} (all, node or carrier)")
+    if cut == "channel":
+        return frame.with_columns(dim=nw.col("channel").fill_null(UNATTRIBUTED))
+    raise ValueError(f"unknown cut {cut!r} (all, node, carrier or channel)")
 
 
 def proactive_notices(ctx: Context, types: tuple[str, ...] = PROACTIVE_TYPES) -> nw.LazyFrame:
@@ -238,9 +241,9 @@ def exception_orders(ctx: Context, cut: str) -> nw.LazyFrame:
     base = ctx.orders_dim.filter(nw.col("cancelled_at").is_null()).select(
         "order_id", "placed_at", "channel", "node", "carrier")
     exc = ctx.known("exceptions")
-    if cut == "all":
+    if cut in ("all", "channel"):
         hit = exc.select("order_id").unique().with_columns(has_exception=nw.lit(1, dtype=nw.Int64))
-        o = base.join(hit, on="order_id", how="left").with_columns(dim=nw.lit("all"))
+        o = with_dim(base.join(hit, on="order_id", how="left"), cut)
     elif cut == "node":
         pairs = ctx.table("order_lines").select("order_id", nw.col("node_id").alias("dim")).unique()
         hit = exc.select("order_id", nw.col("node_id").alias("dim")).unique().with_columns(

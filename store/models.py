@@ -218,3 +218,46 @@ class MetricRun(Base):
     engine: Mapped[str] = mapped_column(String)
     figures: Mapped[int] = mapped_column(Integer)
     causes: Mapped[int] = mapped_column(Integer)
+
+
+class ContactState(Base):
+    """The state of a contact's order when the contact was made (on_track, late, exception, unlinked)."""
+
+    __tablename__ = "contact_states"
+    contact_id: Mapped[str] = mapped_column(String, primary_key=True)
+    state_at_contact: Mapped[str] = mapped_column(String)
+    fcr_resolved: Mapped[bool | None] = mapped_column(Boolean)  # KPI 6 for this contact; null: not a unit
+    run_id: Mapped[str] = mapped_column(String)
+
+
+class CarrierLatency(Base):
+    """Carrier feed latency (received_at − event_at) percentiles per grain, carrier and period."""
+
+    __tablename__ = "carrier_latency"
+    grain: Mapped[str] = mapped_column(String, primary_key=True)
+    carrier_id: Mapped[str] = mapped_column(String, primary_key=True)
+    period_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    events: Mapped[int] = mapped_column(Integer)
+    p50_hours: Mapped[float] = mapped_column(Float)
+    p90_hours: Mapped[float] = mapped_column(Float)
+    run_id: Mapped[str] = mapped_column(String)
+
+
+class ExceptionFact(Base):
+    """Each exception with its notice coverage in KPI 5's terms, as of the refresh."""
+
+    __tablename__ = "exception_facts"
+    exception_id: Mapped[str] = mapped_column(String, primary_key=True)
+    order_id: Mapped[str] = mapped_column(String)
+    shipment_id: Mapped[str | None] = mapped_column(String)
+    exception_type: Mapped[str] = mapped_column(String)
+    owner_team: Mapped[str] = mapped_column(String)
+    node_id: Mapped[str] = mapped_column(String)
+    carrier_id: Mapped[str] = mapped_column(String)
+    opened_at: Mapped[dt.datetime] = mapped_column(TS)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    first_notice_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    hours_to_notice: Mapped[float | None] = mapped_column(Float)
+    covered: Mapped[bool] = mapped_column(Boolean)
+    decided: Mapped[bool] = mapped_column(Boolean)
+    run_id: Mapped[str] = mapped_column(String)

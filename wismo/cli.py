@@ -185,7 +185,7 @@ def kpis(
     source: Annotated[str | None, typer.Option(help="A folder of contract files or a database URL "
                                                     "(default: the configured store).")] = None,
     grain: Annotated[str, typer.Option(help="day, week or month.")] = "week",
-    by: Annotated[str, typer.Option(help="all, node or carrier.")] = "all",
+    by: Annotated[str, typer.Option(help="all, node or carrier (or channel: the order's sales channel).")] = "all",
     fmt: Annotated[str, typer.Option("--format", help="csv, json or table.")] = "csv",
     engine: Annotated[str, typer.Option(help="polars or duckdb.")] = "polars",
 ) -> None:

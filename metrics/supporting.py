@@ -1,0 +1,75 @@
+"""Supporting facts for the drill-down pages, computed at refresh from the same definitions.
+
+- ``event_latency``: p50/p90 of received_at − event_at per carrier and period (polars: quantiles).
+- ``exception_facts``: each exception's notice coverage (KPI 5 terms) and hours to the first notice.
+- ``contact_states``: every contact's cause (WISMO only) and the state of its order when it was made:
+  ``exception`` (an exception open at t), ``late`` (promise date passed, order not complete at t),
+  ``on_track`` otherwise, ``unlinked`` without an order; and, for the contacts KPI 6 judges, whether
+  each was resolved with no repeat.
+"""
+
+from __future__ import annotations
+
+import narwhals as nw
+import polars as pl
+
+from metrics.causes import attribute, promise_missed
+from metrics.portable import period_start
+from metrics.units import UNASSIGNED, Context, exception_notices, fcr_contacts, proactive_notices
+
+
+def event_latency(ctx: Context) -> pl.DataFrame:
+    ev = ctx.known("tracking_events").join(
+        ctx.known("shipments").select("shipment_id", "carrier_id"), on="shipment_id", how="inner"
+    ).with_columns(period_start=period_start(nw.col("event_at"), ctx.grain),
+                   latency_s=(nw.col("received_at") - nw.col("event_at")).dt.total_seconds())
+    df = ctx.backend.collect(ev.select("carrier_id", "period_start", "latency_s"))
+    hours = pl.col("latency_s") / 3600
+    out = []
+    for carrier in (pl.col("carrier_id"), pl.lit("all").alias("carrier_id")):
+        out.append(df.group_by(carrier, "period_start").agg(
+            events=pl.len(), p50_hours=hours.quantile(0.5, "linear"), p90_hours=hours.quantile(0.9, "linear")))
+    return (pl.concat(out).with_columns(grain=pl.lit(ctx.grain),
+                                        period_start=pl.col("period_start").dt.replace_time_zone(None).dt.date())
+            .select("grain", "carrier_id", "period_start", "events", "p50_hours", "p90_hours")
+            .sort("grain", "carrier_id", "period_start"))
+
+
+def exception_facts(ctx: Context) -> pl.DataFrame:
+    units = exception_notices(ctx, "all")
+    first_notice = (ctx.known("exceptions").select("exception_id", "order_id", "opened_at")
+                    .join(proactive_notices(ctx), on="order_id", how="inner")
+                    .filter(nw.col("sent_at") >= nw.col("opened_at"))
+                    .group_by("exception_id").agg(nw.col("sent_at").min().alias("first_notice_at")))
+    x = (units.join(first_notice, on="exception_id", how="left")
+         .join(ctx.known("exceptions").select("exception_id", "exception_type", "owner_team", "resolved_at",
+                                              "shipment_id"), on="exception_id", how="left")
+         .with_columns(hours_to_notice=(nw.col("first_notice_at") - nw.col("opened_at")).dt.total_seconds() / 3600))
+    df = ctx.backend.collect(x.select(
+        "exception_id", "order_id", "shipment_id", "exception_type", "owner_team", nw.col("node").alias("node_id"),
+        nw.col("carrier").alias("carrier_id"), "opened_at", "resolved_at", "first_notice_at", "hours_to_notice",
+        "covered", "decided"))
+    return df.with_columns(pl.col("covered").cast(pl.Boolean), pl.col("decided").cast(pl.Boolean),
+                           pl.col("carrier_id").fill_null(UNASSIGNED)).sort("exception_id")
+
+
+def contact_states(ctx: Context) -> pl.DataFrame:
+    c = ctx.known("contacts").select("contact_id", "order_id", nw.col("created_at").alias("t"))
+    late = promise_missed(ctx, c).with_columns(late=nw.lit(True))
+    exc = ctx.known("exceptions").select("order_id", "opened_at", "resolved_at")
+    t = nw.col("t")
+    open_exc = (c.join(exc, on="order_id", how="inner")
+                .filter((nw.col("opened_at") <= t) & (nw.col("resolved_at").is_null() | (nw.col("resolved_at") > t)))
+                .select("contact_id").unique().with_columns(in_exception=nw.lit(True)))
+    linked = ctx.known("orders").select("order_id").with_columns(linked=nw.lit(True))
+    states = (c.join(linked, on="order_id", how="left").join(open_exc, on="contact_id", how="left")
+              .join(late, on="contact_id", how="left").join(attribute(ctx), on="contact_id", how="left")
+              .join(fcr_contacts(ctx, "all").select("contact_id", "resolved_no_repeat"), on="contact_id", how="left")
+              .with_columns(state_at_contact=nw.when(nw.col("linked").is_null()).then(nw.lit("unlinked"))
+                            .when(nw.col("in_exception").fill_null(False)).then(nw.lit("exception"))
+                            .when(nw.col("late").fill_null(False)).then(nw.lit("late"))
+                            .otherwise(nw.lit("on_track"))))
+    df = ctx.backend.collect(states.select("contact_id", "cause", "avoidable", "state_at_contact",
+                                           "resolved_no_repeat"))
+    return df.with_columns(fcr_resolved=pl.col("resolved_no_repeat").cast(pl.Boolean)).drop(
+        "resolved_no_repeat").sort("contact_id")
