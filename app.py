@@ -1,4 +1,4 @@
-"""The router and shared frame of the dashboard: pages are layout only (see pages/)."""
+"""The router and shared frame of the dashboard. Pages (pages/) are layout only."""
 
 from __future__ import annotations
 
@@ -6,9 +6,32 @@ import streamlit as st
 
 st.set_page_config(page_title="WISMO command centre", page_icon=":package:", layout="wide")
 
-PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
-]
+PAGES = {
+    "Executive review": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview",
+                default=True),
+        st.Page("pages/drivers.py", title="Demand drivers", icon=":material/troubleshoot:", url_path="drivers"),
+    ],
+    "Operations": [
+        st.Page("pages/nodes.py", title="Fulfillment nodes", icon=":material/warehouse:", url_path="nodes"),
+        st.Page("pages/carriers.py", title="Carriers", icon=":material/local_shipping:", url_path="carriers"),
+        st.Page("pages/exceptions.py", title="Exceptions", icon=":material/report:", url_path="exceptions"),
+        st.Page("pages/communication.py", title="Customer communication", icon=":material/campaign:",
+                url_path="communication"),
+        st.Page("pages/care.py", title="Customer care", icon=":material/support_agent:", url_path="care"),
+    ],
+    "Data": [
+        st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="quality"),
+        st.Page("pages/order.py", title="Order timeline", icon=":material/timeline:", url_path="order"),
+    ],
+}
 
 nav = st.navigation(PAGES)
+if nav.url_path not in ("quality",):
+    from ui.frame import sidebar
+
+    from ui import data
+
+    if data.status().get("run"):
+        st.session_state["view"] = sidebar()
 nav.run()

@@ -1,23 +1,78 @@
-"""Overview: where post-purchase visibility stands."""
+"""Overview: the eight KPIs against target, reduction or deflection, causes, movers, freshness."""
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
-from ui import data
+from metrics import views
+from ui import charts, data
+from ui.fmt import STATUS_ICON, STATUS_WORD, md, scale, unit_label
+from ui.frame import banner, link_params
 
 st.title("WISMO command centre")
-st.caption("Separate true customer demand from avoidable 'where is my order' contacts.")
-
-counts = data.row_counts()
-if counts["orders"] == 0:
-    st.info("The store is empty: run `wismo demo --load` or `wismo load FOLDER` to bring data in.")
+status = banner()
+view = st.session_state["view"]
+run = data.run_id()
+as_of = status["as_of"]
+period = data.reporting_period(run, view, as_of)
+if period is None:
+    st.info("No shipped orders or contacts in the selected periods: widen the date range.")
     st.stop()
+dim, val = view.slice
+st.subheader(f"{view.grain.capitalize()} starting {period:%Y-%m-%d}" + (f" · {dim} {md(val)}" if val != "all" else ""))
 
+tiles = data.tiles(run, view, period)
 cols = st.columns(4)
-for col, (label, table) in zip(cols, [("Orders", "orders"), ("Shipments", "shipments"),
-                                      ("Carrier scans", "tracking_events"), ("Contacts", "contacts")]):
-    col.metric(label, f"{counts[table]:,}")
+for i, t in enumerate(tiles):
+    k = t.kpi
+    with cols[i % 4]:
+        target = k.display(k.target.green)
+        st.metric(
+            f"{STATUS_ICON[t.status]} {k.title}", k.display(t.value), delta=t.delta_text(),
+            delta_color="inverse" if k.good == "down" else "normal",
+            help=f"{k.definition}\n\nTarget: {target} ({'or lower' if k.good == 'down' else 'or higher'}). "
+                 f"Numerator {t.numerator:,.0f}, denominator {t.denominator:,.0f}." if t.value is not None
+            else k.definition,
+            chart_data=[None if v is None else v * scale(k) for v in t.spark], chart_type="line", border=True,
+        )
+        note = f" · {view.grain} of {t.period:%Y-%m-%d}" if t.period and t.period != period else ""
+        st.caption(f"{STATUS_WORD[t.status]} · target {target}{note}")
+        if t.status == "red":
+            st.page_link("pages/nodes.py", label="Which nodes?", icon=":material/arrow_forward:",
+                         query_params=link_params(kpi=k.id))
+            st.page_link("pages/carriers.py", label="Which carriers?", icon=":material/arrow_forward:",
+                         query_params=link_params(kpi=k.id))
 
-st.subheader("Latest loads")
-st.dataframe(data.latest_loads(), hide_index=True, key="loads")
+st.divider()
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Reduction or deflection?")
+    series = data.deflection(run, view)
+    if series.height == 0:
+        st.info("No shipped orders in the selected periods.")
+    else:
+        st.plotly_chart(charts.lines(series, "period_start", "per_100", "series", "per 100 shipped orders"),
+                        key="deflection_chart")
+        st.markdown(f"**Verdict for {period:%Y-%m-%d}:** {views.verdict(series, period)}")
+with right:
+    st.subheader("Avoidable vs true demand")
+    contacts = data.cause_contacts(run, view)
+    split = views.avoidable_split(contacts)
+    if split.height:
+        fig = go.Figure(go.Pie(labels=split["kind"].to_list(), values=split["contacts"].to_list(), hole=0.5,
+                               marker={"colors": ["#D55E00", "#0072B2", "#999999"]}, sort=False))
+        fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+        st.plotly_chart(fig, key="split_chart")
+        st.page_link("pages/drivers.py", label="What drives avoidable contacts?", icon=":material/arrow_forward:",
+                     query_params=link_params())
+    else:
+        st.info("No WISMO contacts in the selected periods.")
+
+st.subheader("Biggest movers")
+moved = views.movers(tiles)
+if not moved:
+    st.caption("No KPI has a previous period to compare with.")
+for t, direction in moved:
+    st.markdown(f"- **{t.kpi.title}**: {t.kpi.display(t.previous)} → {t.kpi.display(t.value)} "
+                f"({t.delta_text()}, {direction}) · {unit_label(t.kpi)}")

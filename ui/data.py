@@ -1,13 +1,17 @@
-"""Thin cached loaders for the pages. They call the store and the metrics layer; nothing else."""
+"""Thin cached loaders for the pages: they call the metrics layer's views, nothing else.
+
+Each loader takes the newest refresh's run id, so a refresh invalidates the cache.
+"""
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 
 import polars as pl
 import streamlit as st
-from sqlalchemy import text
 
+from metrics import views
+from metrics.views import View
 from store import open_store
 
 
@@ -16,21 +20,89 @@ def store():  # type: ignore[no-untyped-def]
     return open_store()
 
 
-@st.cache_data(ttl=60)
-def row_counts() -> dict[str, int]:
+@st.cache_data(ttl=30, show_spinner=False)
+def status() -> dict:
+    return views.status(store())
+
+
+def run_id() -> str:
+    run = status().get("run")
+    return run["run_id"] if run else "none"
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def row_counts(run: str) -> dict[str, int]:
     from wismo.loading import counts
 
     return counts(store())
 
 
-@st.cache_data(ttl=60)
-def latest_loads(limit: int = 10) -> pl.DataFrame:
-    with store().engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT load_id, finished_at, status, user_name, as_of, row_counts, blocking_failures, warnings "
-            "FROM load_runs ORDER BY finished_at DESC LIMIT :n"), {"n": limit}).mappings().all()
-    df = pl.DataFrame([dict(r) for r in rows], infer_schema_length=None) if rows else pl.DataFrame()
-    if df.height:
-        df = df.with_columns(pl.col("row_counts").map_elements(lambda s: ", ".join(
-            f"{k} {v:,}" for k, v in json.loads(s).items()), return_dtype=pl.String))
-    return df
+@st.cache_data(ttl=600, show_spinner=False)
+def dimension_values(run: str) -> dict[str, list[str]]:
+    return views.dimension_values(store())
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def figures(run: str, kpis: tuple[str, ...], view: View, dimension: str = "all") -> pl.DataFrame:
+    return views.figures(store(), list(kpis), view, dimension)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def reporting_period(run: str, view: View, as_of: dt.datetime | None) -> dt.date | None:
+    return views.reporting_period(store(), view, as_of)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def tiles(run: str, view: View, period: dt.date | None, kpis: tuple[str, ...] = tuple(views.KPI_IDS)):
+    return views.tiles(store(), view, period, list(kpis))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def deflection(run: str, view: View) -> pl.DataFrame:
+    return views.deflection(store(), view)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def scorecard(run: str, view: View, dimension: str, period: dt.date | None,
+              kpis: tuple[str, ...] | None = None) -> pl.DataFrame:
+    return views.scorecard(store(), view, dimension, period, list(kpis) if kpis else None)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def cause_contacts(run: str, view: View) -> pl.DataFrame:
+    return views.cause_contacts(store(), view)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def latency(run: str, view: View) -> pl.DataFrame:
+    return views.latency(store(), view)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def exception_facts(run: str) -> pl.DataFrame:
+    return views.exception_facts(store())
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def care_contacts(run: str, view: View) -> pl.DataFrame:
+    return views.care_contacts(store(), view)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def loads(run: str) -> pl.DataFrame:
+    return views.loads(store())
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def check_summary(run: str, load_id: str | None) -> pl.DataFrame:
+    return views.check_summary(store(), load_id)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def rejected(run: str) -> pl.DataFrame:
+    return views.rejected(store())
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def order_timeline(run: str, order_id: str) -> dict[str, pl.DataFrame]:
+    return views.order_timeline(store(), order_id)

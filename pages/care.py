@@ -1,0 +1,37 @@
+"""Customer care: first-contact resolution, CSAT and repeats by channel and handler; CSAT by order state."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from metrics import views
+from ui import charts, data
+from ui.frame import banner, download
+
+st.title("Customer care")
+banner()
+view = st.session_state["view"]
+run = data.run_id()
+contacts = data.care_contacts(run, view)
+if contacts.height == 0:
+    st.info("No contacts in the selected periods.")
+    st.stop()
+for by, title in (("channel", "By contact channel"), ("handled_by", "By handler (agent or bot)")):
+    st.subheader(title)
+    split = views.care_split(contacts, by)
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(charts.bars(split.with_columns(pct=pl.col("fcr") * 100), by, "pct",
+                                    "% first-contact resolution"), key=f"fcr_{by}")
+    with right:
+        st.plotly_chart(charts.bars(split.with_columns(pct=pl.col("csat") * 100), by, "pct", "% CSAT 4–5"),
+                        key=f"csat_{by}")
+    st.dataframe(split.select(by, "contacts", "fcr_units", pl.col("fcr").round(3), "repeat_or_unresolved", "rated",
+                              pl.col("csat").round(3)), hide_index=True, key=f"care_{by}")
+    download(split, f"care_by_{by}", f"dl_care_{by}")
+st.subheader("CSAT by the order's state when the customer got in touch")
+state = views.care_split(contacts, "state_at_contact").with_columns(pct=pl.col("csat") * 100)
+st.plotly_chart(charts.bars(state, "state_at_contact", "pct", "% CSAT 4–5"), key="csat_state")
+st.caption("on_track: nothing wrong yet · late: promise date passed, order not complete · "
+           "exception: an exception was open · unlinked: no order on the contact")

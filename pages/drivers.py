@@ -1,0 +1,82 @@
+"""Demand drivers: WISMO contacts by cause, their trend, and where the avoidable ones come from."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from metrics import views
+from ui import charts, data
+from ui.fmt import PALETTE, md, plot_text
+from ui.frame import banner, download, link_params
+
+st.title("Demand drivers")
+banner()
+view = st.session_state["view"]
+run = data.run_id()
+contacts = data.cause_contacts(run, view)
+if contacts.height == 0:
+    st.info("No WISMO contacts in the selected periods.")
+    st.stop()
+
+pareto = views.pareto(contacts)
+st.subheader("WISMO contacts by cause")
+st.caption("Click a bar to list its contacts.")
+fig = go.Figure()
+fig.add_trace(go.Bar(x=pareto.select(plot_text("cause_label"))["cause_label"].to_list(),
+                     y=pareto["contacts"].to_list(), name="contacts",
+                     marker_color=["#D55E00" if a else "#0072B2" for a in pareto["avoidable"].fill_null(False)]))
+fig.add_trace(go.Scatter(x=pareto["cause_label"].to_list(), y=(pareto["cumulative"] * 100).to_list(),
+                         name="cumulative %", yaxis="y2", mode="lines+markers", line={"color": "#000000"}))
+fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title="contacts",
+                  yaxis2={"overlaying": "y", "side": "right", "range": [0, 105], "title": "cumulative %"},
+                  legend={"orientation": "h", "y": -0.3})
+event = st.plotly_chart(fig, key="pareto_chart", on_select="rerun", selection_mode="points")
+clicked = charts.selected(event)
+label_to_cause = dict(zip(pareto["cause_label"], pareto["cause"], strict=True))
+cause = label_to_cause.get(clicked or "") or st.query_params.get("cause")
+if clicked and label_to_cause.get(clicked):
+    st.query_params["cause"] = label_to_cause[clicked]
+
+st.subheader("Trend by cause")
+trend = views.cause_trend(contacts, view.grain)
+fig = go.Figure()
+for i, c in enumerate(views.CAUSE_ORDER):
+    s = trend.filter(pl.col("cause") == c)
+    if s.height:
+        fig.add_trace(go.Bar(x=s["period_start"].to_list(), y=s["contacts"].to_list(),
+                             name=views.CAUSE_LABELS[c], marker_color=PALETTE[i % len(PALETTE)]))
+fig.update_layout(barmode="stack", height=360, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                  legend={"orientation": "h", "y": -0.25})
+st.plotly_chart(fig, key="cause_trend_chart")
+
+st.subheader("Avoidable share")
+period = data.reporting_period(run, view, data.status().get("as_of"))
+c1, c2 = st.columns(2)
+for col, dim in ((c1, "node"), (c2, "carrier")):
+    with col:
+        card = data.scorecard(run, view, dim, period, ("avoidable_wismo_share",))
+        if card.height:
+            shown = card.with_columns(share=pl.col("avoidable_wismo_share") * 100)
+            st.plotly_chart(charts.bars(shown, dim, "share", "% avoidable", colour="avoidable_wismo_share__status"),
+                            key=f"avoidable_{dim}")
+c3, c4 = st.columns(2)
+for col, by in ((c3, "contact_channel"), (c4, "handled_by")):
+    with col:
+        split = views.cause_split(contacts, by).with_columns(share=pl.col("avoidable_share") * 100)
+        st.plotly_chart(charts.bars(split, by, "share", "% avoidable"), key=f"split_{by}")
+
+if cause:
+    st.subheader(f"Contacts: {md(views.CAUSE_LABELS.get(cause, cause))}")
+    listing = contacts.filter(pl.col("cause") == cause).sort("created_at", descending=True).select(
+        "contact_id", "order_id", "created_at", "contact_channel", "handled_by", "cause")
+    st.dataframe(listing, hide_index=True, key="cause_contacts", on_select="rerun", selection_mode="single-row")
+    download(listing, f"contacts_{cause}", "dl_cause_contacts")
+    picked = st.session_state.get("cause_contacts")
+    rows = picked.selection.rows if picked else []
+    if rows and listing["order_id"][rows[0]]:
+        st.page_link("pages/order.py", label=f"Open order {listing['order_id'][rows[0]]}",
+                     icon=":material/timeline:", query_params=link_params(order=listing["order_id"][rows[0]]))
+    else:
+        st.caption("Select a row to open its order's timeline.")

@@ -1,0 +1,41 @@
+"""Formats users expect, a colour-blind-safe palette, and text that stays text."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from metrics.catalogue import Kpi
+
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+STATUS_COLOUR = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "none": "#999999"}
+STATUS_WORD = {"green": "on target", "amber": "watch", "red": "off target", "none": "no data"}
+STATUS_ICON = {"green": "●", "amber": "▲", "red": "■", "none": "○"}
+
+_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
+
+
+def md(text: object) -> str:
+    """Escape text from data or users before it goes into any Markdown (no links, no HTML, no styling)."""
+    return _MD.sub(r"\\\1", str(text))
+
+
+def plot_text(col: str) -> pl.Expr:
+    """Chart labels: plotly reads a few HTML tags in text; make them inert."""
+    return pl.col(col).cast(pl.String).str.replace_all("<", "&lt;", literal=True).str.replace_all(
+        ">", "&gt;", literal=True)
+
+
+def value(kpi: Kpi, v: float | None) -> str:
+    return kpi.display(v)
+
+
+def scale(kpi: Kpi) -> float:
+    """Multiplier from the stored ratio to what users read (per 100, percent, days)."""
+    return 100.0 if kpi.unit in ("per_100", "percent") else 1.0
+
+
+def unit_label(kpi: Kpi) -> str:
+    return {"per_100": "per 100 shipped orders", "percent": "%", "days": "days"}[kpi.unit]

@@ -1,0 +1,96 @@
+"""The shared frame: sidebar filters that live in the URL, the freshness banner, page helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from metrics.engine import GRAINS
+from metrics.views import View
+from ui import data
+from ui.fmt import md
+
+ALL = "All"
+FILTER_KEYS = ("grain", "start", "end", "node", "carrier", "channel")
+
+
+def _qp(name: str) -> str | None:
+    v = st.query_params.get(name)
+    return v if v else None
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def sidebar() -> View:
+    """Draw the filters (defaults from the URL) and write the choices back to the URL."""
+    run = data.run_id()
+    values = data.dimension_values(run)
+    sb = st.sidebar
+    sb.header("Filters")
+    grain = _qp("grain") if _qp("grain") in GRAINS else "week"
+    grain = sb.selectbox("Grain", GRAINS, index=GRAINS.index(grain), key="f_grain")
+    start, end = _date(_qp("start")), _date(_qp("end"))
+    picked = sb.date_input("Periods starting between", value=(start, end) if start and end else (),
+                           key="f_range", help="Leave empty for all history.")
+    if isinstance(picked, tuple) and len(picked) == 2:
+        start, end = picked
+    elif not picked:
+        start = end = None
+
+    def choose(label: str, name: str) -> str | None:
+        options = [ALL, *values[name]]
+        current = _qp(name)
+        idx = options.index(current) if current in options else 0
+        got = sb.selectbox(label, options, index=idx, key=f"f_{name}")
+        return None if got == ALL else got
+
+    node, carrier, channel = choose("Node", "node"), choose("Carrier", "carrier"), choose("Sales channel", "channel")
+    view = View(grain=grain, start=start, end=end, node=node, carrier=carrier, channel=channel)
+    for k, v in (("grain", grain), ("start", start), ("end", end), ("node", node), ("carrier", carrier),
+                 ("channel", channel)):
+        if v and (k != "grain" or v != "week"):
+            st.query_params[k] = str(v)
+        elif k in st.query_params:
+            del st.query_params[k]
+    if view.ignored:
+        sb.warning(f"Figures are sliced by {view.slice[0]} only; the {' and '.join(view.ignored)} "
+                   "filter applies to lists, not to KPI figures.")
+    return view
+
+
+def link_params(**extra: str) -> dict[str, str]:
+    """The current filters plus page-specific parameters, for links that keep the view."""
+    out = {k: st.query_params[k] for k in FILTER_KEYS if k in st.query_params}
+    out.update({k: v for k, v in extra.items() if v})
+    return out
+
+
+def banner() -> dict:
+    """Data freshness and quality in one line; returns the status."""
+    s = data.status()
+    run, load = s.get("run"), s.get("load")
+    if not run:
+        st.info("No figures yet: load data (`wismo load FOLDER` or `wismo demo --load`) and they appear here.")
+        st.stop()
+    parts = [f"As of **{run['as_of']:%Y-%m-%d %H:%M} UTC**", f"rules **{md(run['rule_version'])}**"]
+    if load:
+        parts.append(f"last load {load['finished_at']:%Y-%m-%d %H:%M} ({md(load['status'])}, "
+                     f"{load['warnings']:,} warning rows)")
+    if s.get("newest_scan") and run["as_of"] - s["newest_scan"] > dt.timedelta(hours=24):
+        parts.append(":orange[newest carrier scan older than 24 h]")
+    st.caption(" · ".join(parts))
+    return s
+
+
+def empty(message: str) -> None:
+    st.info(message)
+
+
+def download(df, name: str, key: str) -> None:  # type: ignore[no-untyped-def]
+    st.download_button("Download CSV", df.write_csv().encode(), file_name=f"{name}.csv", mime="text/csv", key=key)
