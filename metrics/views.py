@@ -62,7 +62,7 @@ def _sql(store: Store, sql: str, params: dict | None = None, schema: dict | None
         names = list(result.keys())
         rows = result.all()
     df = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None) if rows else pl.DataFrame(
-        schema=dict.fromkeys(names, pl.String))
+        schema={n: (schema or {}).get(n, pl.String) for n in names})
     from store.bulk import _from_sql
 
     return _from_sql(df, BOOLEANS | (schema or {}))
@@ -259,7 +259,8 @@ def scorecard(store: Store, view: View, dimension: str, period: dt.date | None,
 
 def latency(store: Store, view: View) -> pl.DataFrame:
     df = _sql(store, "SELECT carrier_id, period_start, events, p50_hours, p90_hours FROM carrier_latency "
-                     "WHERE grain = :grain", {"grain": view.grain}, {"period_start": pl.Date})
+                     "WHERE grain = :grain", {"grain": view.grain},
+              {"period_start": pl.Date, "events": pl.Int64, "p50_hours": pl.Float64, "p90_hours": pl.Float64})
     if view.start:
         df = df.filter(pl.col("period_start") >= view.start)
     if view.end:
@@ -342,7 +343,7 @@ AGE_BUCKETS = [(0, 1, "< 1 d"), (1, 3, "1–3 d"), (3, 7, "3–7 d"), (7, 10**6,
 
 def exception_facts(store: Store) -> pl.DataFrame:
     return _sql(store, "SELECT * FROM exception_facts", schema={
-        "opened_at": UTC_US, "resolved_at": UTC_US, "first_notice_at": UTC_US})
+        "opened_at": UTC_US, "resolved_at": UTC_US, "first_notice_at": UTC_US, "hours_to_notice": pl.Float64})
 
 
 def backlog(facts: pl.DataFrame, as_of: dt.datetime, view: View | None = None) -> pl.DataFrame:

@@ -8,7 +8,9 @@ import streamlit as st
 from metrics.catalogue import load_catalogue
 from ui import charts, data
 from ui.fmt import STATUS_ICON, md, scale
-from ui.frame import banner, download
+from ui.frame import banner, download, routed
+
+routed()
 
 KPIS = ["tracking_activation_ontime", "stale_in_transit", "ontime_delivery", "order_exception_rate",
         "wismo_contact_rate", "notification_coverage"]

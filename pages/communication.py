@@ -7,7 +7,9 @@ import streamlit as st
 
 from metrics import views
 from ui import charts, data
-from ui.frame import banner, download
+from ui.frame import banner, download, routed
+
+routed()
 
 st.title("Customer communication")
 banner()

@@ -6,7 +6,9 @@ import polars as pl
 import streamlit as st
 
 from ui import charts, data
-from ui.frame import download
+from ui.frame import download, routed
+
+routed()
 
 st.title("Data quality")
 run = data.run_id()

@@ -9,7 +9,9 @@ import streamlit as st
 from metrics import views
 from ui import charts, data
 from ui.fmt import PALETTE, md, plot_text
-from ui.frame import banner, download, link_params
+from ui.frame import banner, download, link_params, routed
+
+routed()
 
 st.title("Demand drivers")
 banner()

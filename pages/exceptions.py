@@ -7,7 +7,9 @@ import streamlit as st
 
 from metrics import views
 from ui import charts, data
-from ui.frame import banner, download, link_params
+from ui.frame import banner, download, link_params, routed
+
+routed()
 
 st.title("Exceptions")
 status = banner()

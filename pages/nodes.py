@@ -8,8 +8,10 @@ import streamlit as st
 from metrics.catalogue import load_catalogue
 from metrics.views import KPI_IDS
 from ui import charts, data
-from ui.fmt import STATUS_ICON, md, scale
-from ui.frame import banner, download
+from ui.fmt import STATUS_ICON, md, scale, spark
+from ui.frame import banner, download, routed
+
+routed()
 
 DIMENSION, TITLE = "node", "Fulfillment nodes"
 DETAIL = ["inventory_accuracy", "order_exception_rate", "tracking_activation_ontime", "wismo_contact_rate",
@@ -64,5 +66,5 @@ for col, kid in zip(cols, DETAIL, strict=True):
     now = s.filter(pl.col("period_start") == period)["value"]
     v = now[0] if now.len() else None
     col.metric(kk.title, kk.display(v), help=kk.definition, border=True,
-               chart_data=[None if x is None else x * scale(kk) for x in s.tail(12)["value"].to_list()])
+               chart_data=spark(kk, s.tail(12)["value"].to_list()))
     col.caption(f"{STATUS_ICON[kk.status(v)]} target {kk.display(kk.target.green)}")

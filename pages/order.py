@@ -7,6 +7,9 @@ import streamlit as st
 
 from ui import data
 from ui.fmt import PALETTE, md, plot_text
+from ui.frame import routed
+
+routed()
 
 st.title("Order timeline")
 run = data.run_id()

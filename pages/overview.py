@@ -7,8 +7,10 @@ import streamlit as st
 
 from metrics import views
 from ui import charts, data
-from ui.fmt import STATUS_ICON, STATUS_WORD, md, scale, unit_label
-from ui.frame import banner, link_params
+from ui.fmt import STATUS_ICON, STATUS_WORD, md, spark, unit_label
+from ui.frame import banner, link_params, routed
+
+routed()
 
 st.title("WISMO command centre")
 status = banner()
@@ -34,7 +36,7 @@ for i, t in enumerate(tiles):
             help=f"{k.definition}\n\nTarget: {target} ({'or lower' if k.good == 'down' else 'or higher'}). "
                  f"Numerator {t.numerator:,.0f}, denominator {t.denominator:,.0f}." if t.value is not None
             else k.definition,
-            chart_data=[None if v is None else v * scale(k) for v in t.spark], chart_type="line", border=True,
+            chart_data=spark(k, t.spark), chart_type="line", border=True,
         )
         note = f" · {view.grain} of {t.period:%Y-%m-%d}" if t.period and t.period != period else ""
         st.caption(f"{STATUS_WORD[t.status]} · target {target}{note}")

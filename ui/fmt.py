@@ -39,3 +39,8 @@ def scale(kpi: Kpi) -> float:
 
 def unit_label(kpi: Kpi) -> str:
     return {"per_100": "per 100 shipped orders", "percent": "%", "days": "days"}[kpi.unit]
+
+
+def spark(kpi: Kpi, values: list[float | None]) -> list[float]:
+    """Sparkline points in display units; periods with no value (zero denominator) are skipped."""
+    return [v * scale(kpi) for v in values if v is not None]

@@ -15,6 +15,20 @@ ALL = "All"
 FILTER_KEYS = ("grain", "start", "end", "node", "carrier", "channel")
 
 
+def routed() -> None:
+    """Run this page inside app.py's router. Every page calls this first.
+
+    Streamlit treats a ``pages/`` folder next to the entrypoint as a legacy multipage app
+    until ``st.navigation`` has run once in the process: on a fresh server, a deep link such
+    as ``/overview?node=…`` would run the page file alone, without the router and sidebar.
+    Switch the process to the router and rerun the same URL."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def _qp(name: str) -> str | None:
     v = st.query_params.get(name)
     return v if v else None

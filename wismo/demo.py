@@ -232,10 +232,10 @@ def generate(cfg: DemoConfig = DemoConfig()) -> dict[str, pl.DataFrame]:  # noqa
         exc(r, None, etype, "carrier", "carrier_management", eta[r] - u(r.size) * 12, delivered[r] + u(r.size) * 6)
     r = sidx[lost]
     exc(r, None, "lost", "carrier", "carrier_management", shipped[r] + 96 + u(r.size) * 60,
-        np.where(u(r.size) < 0.65, shipped[r] + 200 + u(r.size) * 240, np.inf))
+        np.where(u(r.size) < 0.9, shipped[r] + 200 + u(r.size) * 240, np.inf))
     r = sidx[damaged]
     exc(r, None, "damaged", "care", "customer_care", delivered[r] + 2 + u(r.size) * 40,
-        np.where(u(r.size) < 0.85, delivered[r] + 60 + u(r.size) * 120, np.inf))
+        np.where(u(r.size) < 0.95, delivered[r] + 60 + u(r.size) * 120, np.inf))
     r = sidx[address]
     exc(r, None, "address_issue", "carrier", "customer_care", delivered[r] - 25, delivered[r] - u(r.size) * 6)
     late = (label - placed[so] > 36) & ~sbo
