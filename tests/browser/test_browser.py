@@ -1,0 +1,112 @@
+"""The dashboard in real headless Chromium (Debian's, driven by Playwright), served by `streamlit run`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.pg import free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+ROOT = Path(__file__).parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+PAGES = ["overview", "drivers", "nodes", "carriers", "exceptions", "communication", "care", "quality", "order"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A store with a small demo, loaded and refreshed, served on a free loopback port."""
+    tmp = tmp_path_factory.mktemp("browser")
+    env = {**os.environ, "WISMO_DATABASE_URL": f"sqlite:///{tmp}/demo.db"}
+    subprocess.run([sys.executable, "-m", "wismo.cli", "demo", "--orders", "3000", "--weeks", "10", "--out",
+                    str(tmp / "demo"), "--load"], env=env, check=True, capture_output=True, cwd=ROOT)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                             str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium missing: `make setup-test` installs Debian's chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+def open_page(browser, url: str, ready_text: str):  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.goto(url)
+    page.get_by_text(ready_text, exact=False).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    return page
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+READY = {"overview": "Reduction or deflection?", "drivers": "WISMO contacts by cause", "nodes": "Scorecard",
+         "carriers": "Scorecard", "exceptions": "Open exceptions at as-of", "communication": "Coverage by exception type",
+         "care": "By contact channel", "quality": "Loads", "order": "Type an order id"}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_without_an_exception(server, browser, name):
+    """Each page, opened by its URL on the running server, shows its content and no exception block."""
+    page = open_page(browser, f"{server}/{name}", READY[name])
+    shot(page, name)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
+
+
+def test_deep_link_restores_filters(server, browser):
+    """A pasted link with grain and node opens the same view in a new browser context."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server}/overview?grain=month&node=DC-EWR")
+    page.get_by_text("node DC-EWR").first.wait_for(timeout=60_000)
+    assert "Month starting" in page.locator("h3").first.inner_text()
+    shot(page, "deep_link")
+    context.close()
+
+
+def test_chart_click_drills_down_to_contacts_and_order(server, browser):
+    """Clicking a cause's bar lists its contacts and keeps the cause in the URL."""
+    page = open_page(browser, f"{server}/drivers", READY["drivers"])
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    bar = chart.locator("g.point path").first
+    bar.wait_for(timeout=30_000)
+    box = bar.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 5)
+    page.get_by_text("Contacts:").first.wait_for(timeout=30_000)
+    assert "cause=" in page.url
+    shot(page, "drill_down")
+    page.close()
