@@ -207,35 +207,46 @@ def deflection(store: Store, view: View) -> pl.DataFrame:
         "period_start", "series", "per_100", "numerator", "denominator").sort("series", "period_start")
 
 
-def verdict(series: pl.DataFrame, period: dt.date | None, baseline: int = 4) -> str:
-    """Plain words: is the fall in contacts real reduction or deflection to automation?"""
+def verdict(series: pl.DataFrame, period: dt.date | None, grain: str = "week") -> str:
+    """Plain words: is a fall in contacts real reduction, or deflection to automation?
+
+    Compares the mean of the last ``window`` periods (to ``period``) with the ``window`` before:
+    real reduction needs avoidable contacts per shipped order to fall; a growing bot share of
+    WISMO contacts without that fall is deflection."""
+    window = 2 if grain == "month" else 4
     if period is None or series.height == 0:
         return "Not enough history to judge yet."
-
-    def change(name: str) -> float | None:
-        s = series.filter((pl.col("series") == name) & (pl.col("period_start") <= period)).sort("period_start")
-        if s.height < 2:
-            return None
-        now = s["per_100"][-1]
-        before = s["per_100"][:-1].tail(baseline).mean()
-        if now is None or not before:
-            return None
-        return (now - before) / before  # type: ignore[operator]
-
-    total, agent, avoid = change("All channels"), change("Agent-handled"), change("Avoidable")
-    if total is None or agent is None or avoid is None:
+    wide = (series.filter(pl.col("period_start") <= period)
+            .pivot(on="series", index="period_start", values="per_100").sort("period_start"))
+    needed = {"All channels", "Agent-handled", "Avoidable"}
+    if not needed <= set(wide.columns) or wide.height < 2 * window:
         return "Not enough history to judge yet."
-    words = (f"against the previous {baseline} periods: all-channel {total:+.0%}, agent-handled {agent:+.0%}, "
-             f"avoidable {avoid:+.0%}.")
-    if agent < -0.05 and total > -0.02:
-        return "Deflection, not reduction: agents see fewer WISMO contacts, but customers ask as often " + words
-    if total < -0.05 and avoid < -0.05:
-        return "Real reduction: fewer customers ask, and fewer of them because of a process gap " + words
-    if total < -0.05:
-        return "Fewer contacts, but avoidable demand has not fallen with them " + words
-    if total > 0.05:
-        return "WISMO demand is rising " + words
-    return "Stable " + words
+    recent, before = wide.tail(window), wide.slice(wide.height - 2 * window, window)
+
+    def mean(df: pl.DataFrame, col: str) -> float:
+        return float(df[col].mean() or 0.0)  # type: ignore[arg-type]
+
+    def rel(col: str) -> float:
+        b = mean(before, col)
+        return (mean(recent, col) - b) / b if b else 0.0
+
+    total, avoid = rel("All channels"), rel("Avoidable")
+    share_now = mean(recent, "Agent-handled") / mean(recent, "All channels") if mean(recent, "All channels") else 0
+    share_before = (mean(before, "Agent-handled") / mean(before, "All channels")
+                    if mean(before, "All channels") else 0)
+    bot_gain = share_before - share_now
+    words = (f"Last {window} periods against the {window} before: WISMO contacts per 100 shipped orders "
+             f"{total:+.0%}, avoidable {avoid:+.0%}; agents handled {share_now:.0%} of them (was {share_before:.0%}).")
+    if total <= -0.05 and avoid <= -0.05:
+        return "Real reduction: fewer customers ask, and fewer because of a process gap. " + words
+    if bot_gain >= 0.03 and avoid > -0.05:
+        return ("Deflection, not reduction: automation takes a growing share of WISMO contacts, "
+                "but avoidable contacts have not fallen. " + words)
+    if total <= -0.05:
+        return "Fewer contacts, but avoidable demand has not fallen with them. " + words
+    if total >= 0.05:
+        return "WISMO demand is rising. " + words
+    return "Stable. " + words
 
 
 def scorecard(store: Store, view: View, dimension: str, period: dt.date | None,

@@ -56,7 +56,7 @@ with left:
     else:
         st.plotly_chart(charts.lines(series, "period_start", "per_100", "series", "per 100 shipped orders"),
                         key="deflection_chart")
-        st.markdown(f"**Verdict for {period:%Y-%m-%d}:** {views.verdict(series, period)}")
+        st.markdown(f"**Verdict for {period:%Y-%m-%d}:** {views.verdict(series, period, view.grain)}")
 with right:
     st.subheader("Avoidable vs true demand")
     contacts = data.cause_contacts(run, view)
