@@ -26,7 +26,7 @@ class Measure(BaseModel):
     unit_set: str
     column: str
     agg: Literal["sum"]
-    scale: float = 1.0  # the sum is divided by this (seconds → days)
+    scale: float = 1.0  # the sum is divided by this (milliseconds → days)
 
 
 class Target(BaseModel):
@@ -90,7 +90,6 @@ class Catalogue(BaseModel):
             for ref in (k.numerator, k.denominator):
                 if ref not in ids:
                     raise ValueError(f"KPI {k.id}: measure {ref!r} is not declared")
-            lo, hi = sorted((k.target.green, k.target.red))
             if k.good == "up" and k.target.green < k.target.red or k.good == "down" and k.target.green > k.target.red:
                 raise ValueError(f"KPI {k.id}: green target {k.target.green} is worse than red {k.target.red}")
         return self

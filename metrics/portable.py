@@ -4,7 +4,7 @@ Definitions are written once in narwhals and run on polars (default) and DuckDB,
 in a style narwhals can also take to PySpark: timestamps compared with
 ``dt.offset_by`` (never durations), first-per-group via min aggregates, counts
 via when/then, ISO weeks from day truncation and the weekday (never strftime),
-ages as integer seconds.
+ages as integer milliseconds.
 """
 
 from __future__ import annotations

@@ -313,7 +313,7 @@ def fcr_contacts(ctx: Context, cut: str) -> nw.LazyFrame:
 
 
 def open_exceptions(ctx: Context, cut: str) -> nw.LazyFrame:
-    """KPI 7 (snapshot): exceptions open at each period's snapshot, with their age in seconds."""
+    """KPI 7 (snapshot): exceptions open at each period's snapshot, with their age in milliseconds."""
     exc = ctx.known("exceptions").select("exception_id", "order_id", "node_id", "carrier_id", "opened_at",
                                          "resolved_at")
     x = exc.join(ctx.calendar(), how="cross").filter(
@@ -321,7 +321,7 @@ def open_exceptions(ctx: Context, cut: str) -> nw.LazyFrame:
         & (nw.col("resolved_at").is_null() | (nw.col("resolved_at") >= nw.col("snapshot"))))
     orders = ctx.known("orders").select("order_id", "channel")
     x = x.join(orders, on="order_id", how="left").with_columns(
-        age_seconds=(nw.col("snapshot") - nw.col("opened_at")).dt.total_seconds().cast(nw.Int64),
+        age_ms=(nw.col("snapshot") - nw.col("opened_at")).dt.total_milliseconds().cast(nw.Int64),
         one=nw.lit(1, dtype=nw.Int64), node=nw.col("node_id"), carrier=nw.col("carrier_id").fill_null(UNASSIGNED))
     return with_dim(x, cut)
 

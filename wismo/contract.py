@@ -151,3 +151,27 @@ LOAD_ORDER: tuple[str, ...] = (
     "exceptions", "notifications", "contacts",
 )
 assert set(LOAD_ORDER) == set(TABLES)
+
+
+def markdown() -> str:
+    """The contract as a Markdown reference (docs/data-contract.md is generated from this)."""
+    out = ["# Data contract (generated from `wismo/contract.py`)", "",
+           "One file per table, `<table>.csv` (UTF-8, header, empty field = null, booleans `true`/`false`) "
+           "or `<table>.parquet`. Timestamps are ISO 8601 with an offset and are stored in UTC; a timestamp "
+           "without one is a warning and is read as UTC. *opt* columns may be absent.", ""]
+    for t in TABLES.values():
+        out += [f"## {t.name} — {t.description}", "", f"Primary key: `{', '.join(t.key)}`", "",
+                "| column | type | null | notes |", "|---|---|---|---|"]
+        for c in t.columns:
+            notes = []
+            if c.values:
+                notes.append(", ".join(f"`{v}`" for v in c.values))
+            if c.min is not None or c.max is not None:
+                notes.append(f"range {c.min if c.min is not None else ''}…{c.max if c.max is not None else ''}")
+            if c.ref:
+                notes.append(f"→ {c.ref}")
+            if c.optional:
+                notes.append("*opt*")
+            out.append(f"| {c.name} | {c.kind} | {'yes' if c.nullable else 'no'} | {'; '.join(notes)} |")
+        out.append("")
+    return "\n".join(out)

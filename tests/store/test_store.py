@@ -113,3 +113,10 @@ def test_reader_never_sees_half_a_load(store_url, store, tmp_path):
     after = tuple(counts(reader).values())
     assert after[2] == 4000
     assert seen <= {tuple([0] * len(TABLES)), after}, seen
+
+
+def test_data_contract_doc_is_current():
+    """docs/data-contract.md is what wismo/contract.py generates."""
+    from wismo.contract import markdown
+
+    assert (Path(__file__).parents[2] / "docs" / "data-contract.md").read_text() == markdown()
