@@ -92,14 +92,19 @@ def _parts(cut: str) -> list[str]:
                                           OR first_contact IS NOT NULL THEN 1 ELSE 0 END AS decided)
             GROUP BY ALL HAVING sum(decided) > 0 OR sum(covered) > 0""",
         f"""SELECT 'first_contact_resolution' AS kpi, {W.format('e.created_at')} AS p, e.{dim} AS d,
-                   sum(CASE WHEN e.resolved_at <= $as_of AND NOT EXISTS (
-                         SELECT 1 FROM c r WHERE r.reason IN ('order_status','delivery_issue')
-                           AND r.contact_id <> e.contact_id AND r.created_at > e.created_at
-                           AND r.created_at <= e.created_at + INTERVAL 7 DAY
-                           AND ((e.order_id IS NOT NULL AND r.order_id = e.order_id)
-                                OR (e.order_id IS NULL AND r.customer_id = e.customer_id))) THEN 1 ELSE 0 END) AS numerator,
+                   sum(CASE WHEN e.resolved_at <= $as_of AND rep.contact_id IS NULL THEN 1 ELSE 0 END) AS numerator,
                    count(*) AS denominator
-            FROM cd e WHERE e.reason = 'order_status' AND e.created_at <= $as_of - INTERVAL 7 DAY GROUP BY ALL""",
+            FROM cd e LEFT JOIN (
+                SELECT e.contact_id FROM c e JOIN c r ON r.order_id = e.order_id
+                WHERE e.reason = 'order_status' AND r.reason IN ('order_status','delivery_issue')
+                  AND r.contact_id <> e.contact_id AND r.created_at > e.created_at
+                  AND r.created_at <= e.created_at + INTERVAL 7 DAY
+                UNION
+                SELECT e.contact_id FROM c e JOIN c r ON r.customer_id = e.customer_id
+                WHERE e.order_id IS NULL AND e.reason = 'order_status' AND r.reason IN ('order_status','delivery_issue')
+                  AND r.contact_id <> e.contact_id AND r.created_at > e.created_at
+                  AND r.created_at <= e.created_at + INTERVAL 7 DAY) rep USING (contact_id)
+            WHERE e.reason = 'order_status' AND e.created_at <= $as_of - INTERVAL 7 DAY GROUP BY ALL""",
         f"""SELECT 'exception_age_days' AS kpi, cal.p, x.{dim} AS d,
                    sum(epoch(cal.snap) - epoch(x.opened_at)) / 86400.0 AS numerator, count(*) AS denominator
             FROM x, (SELECT p, least(p + INTERVAL 7 DAY, $as_of) AS snap

@@ -16,8 +16,21 @@ _TS = (
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%:z"
 
 
+_FAST = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
+
+
+def fast_timestamps(raw: pl.Expr) -> pl.Expr:
+    """The common form only (``2026-03-02T14:05:00Z``, ``…+02:00``); null for anything else."""
+    return raw.str.replace(r"Z$", "+00:00").str.to_datetime(TS_FORMAT, time_zone="UTC", strict=False,
+                                                            time_unit="us")
+
+
 def parse_timestamps(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """(UTC timestamp expr, naive flag expr) for ISO 8601 text with or without an offset."""
+    return _parse_general(raw)
+
+
+def _parse_general(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     g = raw.str.extract_groups(_TS)
     off = g.struct.field("5")
     offset = (
@@ -64,20 +77,26 @@ def parse_table(table: Table, raw: pl.DataFrame, file: str) -> tuple[pl.DataFram
     """Typed frame with every contract column (absent ones null) and ``__row``; type findings."""
     findings: list[Finding] = []
     present = [c for c in table.columns if c.name in raw.columns]
-    exprs = [_typed(c, pl.col(c.name)).cast(dtype_of(c)).alias(c.name) for c in present]
-    checks = []
-    for c in present:
-        if c.kind in ("str", "enum"):
+    stamps = [c for c in present if c.kind == "timestamp"]
+    others = [c for c in present if c.kind != "timestamp"]
+    typed = raw.select(pl.col(ROW), *[_typed(c, pl.col(c.name)).cast(dtype_of(c)).alias(c.name) for c in others],
+                       *[fast_timestamps(pl.col(c.name)).alias(c.name) for c in stamps])
+    naive_rows: dict[str, list[int]] = {}
+    for c in stamps:  # the general pattern, only where the fast form did not parse
+        todo = raw.select(ROW, c.name).filter(pl.col(c.name).is_not_null() & typed[c.name].is_null())
+        if todo.height == 0:
+            naive_rows[c.name] = []
             continue
-        checks.append((pl.col(c.name).is_not_null() & _typed(c, pl.col(c.name)).is_null()).alias(f"bad:{c.name}"))
-        if c.kind == "timestamp":
-            checks.append(parse_timestamps(pl.col(c.name))[1].alias(f"naive:{c.name}"))
-    flags = raw.select(pl.col(ROW), *checks) if checks else raw.select(ROW)
+        ts, naive = parse_timestamps(pl.col(c.name))
+        slow = todo.select(ROW, ts.alias("_ts"), naive.alias("_naive"))
+        naive_rows[c.name] = slow.filter("_naive")[ROW].to_list()
+        typed = typed.join(slow.select(ROW, "_ts"), on=ROW, how="left").with_columns(
+            pl.coalesce(c.name, "_ts").alias(c.name)).drop("_ts")
     n = raw.height
     for c in present:
         if c.kind in ("str", "enum"):
             continue
-        bad = flags.filter(pl.col(f"bad:{c.name}"))[ROW].to_list()
+        bad = typed.filter(pl.col(c.name).is_null() & raw[c.name].is_not_null())[ROW].to_list()
         findings.append(Finding(
             table.name, file, f"type_{c.kind}", "blocking", c.name, n,
             f"value cannot be parsed as {c.kind}" + (" (ISO 8601 with an offset, e.g. 2026-03-02T14:05:00Z)"
@@ -85,16 +104,15 @@ def parse_table(table: Table, raw: pl.DataFrame, file: str) -> tuple[pl.DataFram
             rows=bad, values=_values(raw, c.name, bad),
         ))
         if c.kind == "timestamp":
-            naive = flags.filter(pl.col(f"naive:{c.name}"))[ROW].to_list()
             findings.append(Finding(
                 table.name, file, "timestamp_without_offset", "warning", c.name, n,
-                "timestamp has no offset; read as UTC", rows=naive, values=_values(raw, c.name, naive),
+                "timestamp has no offset; read as UTC", rows=naive_rows[c.name],
+                values=_values(raw, c.name, naive_rows[c.name]),
             ))
-    typed = raw.select(pl.col(ROW), *exprs)
     missing = [pl.lit(None, dtype_of(c)).alias(c.name) for c in table.columns if c.name not in raw.columns]
     if missing:
         typed = typed.with_columns(missing)
-    return typed.select(ROW, *table.names), findings
+    return typed.sort(ROW).select(ROW, *table.names), findings
 
 
 def _values(raw: pl.DataFrame, column: str, rows: list[int]) -> list[str | None]:

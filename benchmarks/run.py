@@ -1,0 +1,113 @@
+"""Benchmarks: printed figures and ratios to references measured in the same run (never timed tests).
+
+    python -m benchmarks.run                       # everything at 1,000,000 orders
+    python -m benchmarks.run --orders 200000 --only demo,load
+    python -m benchmarks.run --only metrics --orders 10000000
+
+Targets (from the issues): demo of 1M orders < 60 s; a load, checks included, within 3× a plain
+ADBC bulk insert of the same rows; all KPIs + causes within 1.5× the hand-written DuckDB SQL at 1M
+orders and < 12 GB at 10M; every page < 1 s on the default demo and < 2 s at 1M orders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from wismo.demo import DemoConfig
+
+ROOT = Path(__file__).parents[1]
+
+
+def step(*args: object) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.steps", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"step {args[0]} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def line(label: str, r: dict, ref: dict | None = None, per_row: bool = True) -> None:
+    rate = f"{r['rows'] / r['seconds']:>12,.0f} rows/s" if per_row and r.get("rows") else " " * 19
+    ratio = f"  ratio {r['seconds'] / ref['seconds']:5.2f}× reference" if ref else ""
+    print(f"  {label:38} {r['seconds']:8.2f} s {rate}  peak {r['peak_mb']:8.0f} MB{ratio}")
+
+
+def bench_demo_and_load(orders: int, work: Path) -> None:
+    print(f"\n## demo and load, {orders:,} orders")
+    csv_dir, pq_dir = work / "csv", work / "parquet"
+    r = step("demo", orders, csv_dir, "csv")
+    print(f"  demo generated in {r['generate_seconds']:.2f} s (target < 60 s at 1M); {r['rows']:,} rows")
+    line("demo → CSV files", r)
+    line("demo → Parquet files", step("demo", orders, pq_dir, "parquet"))
+    as_of = DemoConfig(orders=orders).as_of.isoformat()
+    ref = step("adbc_insert", csv_dir, f"sqlite:///{work / 'ref.db'}")
+    line("SQLite: plain ADBC insert (reference)", ref)
+    got = step("load", csv_dir, f"sqlite:///{work / 'store.db'}", as_of)
+    line("SQLite: wismo load (checks + upsert)", got, ref)
+    try:
+        from tests import pg
+
+        with pg.cluster() as admin:
+            with pg.database(admin) as ref_url, pg.database(admin) as url:
+                ref = step("adbc_insert", csv_dir, ref_url)
+                line("PostgreSQL: plain ADBC insert (reference)", ref)
+                line("PostgreSQL: wismo load (checks + upsert)", step("load", csv_dir, url, as_of), ref)
+    except RuntimeError as err:
+        print(f"  PostgreSQL: not measured ({err})")
+
+
+def bench_metrics(orders: int, work: Path) -> None:
+    print(f"\n## all KPIs, week × node and week × carrier, plus causes, {orders:,} orders")
+    pq = work / "parquet"
+    if not (pq / "orders.parquet").exists():
+        step("demo", orders, pq, "parquet")
+    as_of = DemoConfig(orders=orders).as_of.isoformat()
+    ref = step("reference", pq, as_of)
+    line("DuckDB hand-written SQL (reference)", ref, per_row=False)
+    for engine in ("polars", "duckdb"):
+        line(f"engine {engine} (KPIs + causes)", step("engine", pq, as_of, engine), ref, per_row=False)
+    print("  (the reference covers KPIs 1–8 and the agent rate, not causes: the engine does more work)")
+
+
+def bench_pages(orders: int, work: Path, repeat: int = 3) -> None:
+    url = f"sqlite:///{work / 'pages.db'}"
+    print(f"\n## page render (server side, warm caches), {orders:,} orders")
+    subprocess.run([sys.executable, "-m", "wismo.cli", "demo", "--orders", str(orders), "--out",
+                    str(work / "pages_demo"), "--load"], cwd=ROOT, check=True, capture_output=True,
+                   env={**__import__("os").environ, "WISMO_DATABASE_URL": url})
+    r = step("pages", url, repeat)
+    for name, seconds in r["pages"].items():
+        print(f"  {name:20} {seconds:6.3f} s")
+    print(f"  slowest {max(r['pages'].values()):.3f} s; peak {r['peak_mb']:.0f} MB")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--orders", type=int, default=1_000_000)
+    p.add_argument("--only", default="demo,load,metrics,pages", help="comma-separated: demo,load,metrics,pages")
+    p.add_argument("--work", type=Path, default=None, help="keep the generated files here")
+    args = p.parse_args()
+    only = set(args.only.split(","))
+    with tempfile.TemporaryDirectory(prefix="wismo-bench-") as tmp:
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        print(f"# WISMO command centre benchmarks (python {sys.version.split()[0]}, {__import__('os').cpu_count()} cores)")
+        if only & {"demo", "load"}:
+            bench_demo_and_load(args.orders, work)
+        if "metrics" in only:
+            bench_metrics(args.orders, work)
+        if "pages" in only:
+            bench_pages(50_000, work)
+            if args.orders > 50_000:
+                big = work / "big"
+                big.mkdir(exist_ok=True)
+                bench_pages(args.orders, big)
+
+
+if __name__ == "__main__":
+    main()

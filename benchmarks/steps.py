@@ -1,0 +1,136 @@
+"""Measured steps, each run in its own process by ``benchmarks.run`` so that wall time and peak
+memory belong to that step alone. Each prints one JSON line: seconds, peak_mb and its own figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _emit(seconds: float, **figures: object) -> None:
+    print(json.dumps({"seconds": round(seconds, 3), "peak_mb": round(_peak_mb(), 1), **figures}, default=str))
+
+
+def demo(orders: int, out: str, fmt: str) -> None:
+    from wismo.demo import DemoConfig, generate, write
+
+    t = time.perf_counter()
+    frames = generate(DemoConfig(orders=orders))
+    gen = time.perf_counter() - t
+    write(frames, Path(out), fmt)
+    _emit(time.perf_counter() - t, generate_seconds=round(gen, 3), rows=sum(f.height for f in frames.values()))
+
+
+def load(folder: str, url: str, as_of: str) -> None:
+    from store import open_store
+    from wismo.loading import load as run_load
+
+    store = open_store(url)
+    t = time.perf_counter()
+    result = run_load(Path(folder), store, user="bench", as_of=dt.datetime.fromisoformat(as_of),
+                      rejects_dir=Path(folder) / "rejects")
+    seconds = time.perf_counter() - t
+    assert result.landed, [f.message for f in result.report.blocking]
+    _emit(seconds, rows=sum(result.written.values()))
+
+
+def adbc_insert(folder: str, url: str) -> None:
+    """The reference: the same typed rows bulk-inserted by ADBC into empty tables, no checks."""
+    from data_checks.parse import parse_table
+    from wismo.contract import TABLES
+    from wismo.dataset import ROW, discover, read_raw
+
+    frames = {s.table: parse_table(TABLES[s.table], read_raw(s), str(s.path))[0].drop(ROW) for s in discover(Path(folder))}
+    if url.startswith("sqlite"):
+        import adbc_driver_sqlite.dbapi as adbc
+
+        conn = adbc.connect(url.split("///", 1)[1])
+        frames = {k: v.with_columns([pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S%.6f") for c, d in v.schema.items()
+                                     if isinstance(d, pl.Datetime)]) for k, v in frames.items()}
+    else:
+        import adbc_driver_postgresql.dbapi as adbc
+
+        conn = adbc.connect(url)
+    t = time.perf_counter()
+    cur = conn.cursor()
+    rows = 0
+    for name, df in frames.items():
+        cur.adbc_ingest(f"ref_{name}", df.to_arrow(), mode="create")
+        rows += df.height
+    conn.commit()
+    _emit(time.perf_counter() - t, rows=rows)
+
+
+def engine(folder: str, as_of: str, name: str) -> None:
+    """All KPIs (week × node and week × carrier) plus causes, from the Parquet files."""
+    from metrics.engine import Request, causes, compute, context
+    from metrics.portable import backend
+    from wismo.contract import TABLES
+
+    t = time.perf_counter()
+    tables = {n: pl.read_parquet(Path(folder) / f"{n}.parquet") for n in TABLES}
+    when = dt.datetime.fromisoformat(as_of)
+    ctx = context(tables, when, "week", backend=backend(name))
+    rows = 0
+    for cut in ("node", "carrier"):
+        rows += compute(ctx, Request(as_of=when, grain="week", cut=cut)).height
+    n_causes = causes(ctx, when).height
+    _emit(time.perf_counter() - t, rows=rows, causes=n_causes)
+
+
+def reference(folder: str, as_of: str) -> None:
+    """The hand-written DuckDB SQL of the same KPIs (no causes) on the same files."""
+    import duckdb
+
+    from benchmarks import reference_sql
+    from wismo.contract import TABLES
+
+    t = time.perf_counter()
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    for n in TABLES:
+        con.execute(f"CREATE VIEW {n} AS SELECT * FROM read_parquet('{Path(folder) / (n + '.parquet')}')")
+    rows = sum(reference_sql.run(con, cut, dt.datetime.fromisoformat(as_of)).height for cut in ("node", "carrier"))
+    _emit(time.perf_counter() - t, rows=rows)
+
+
+def pages(url: str, repeat: int) -> None:
+    """Server-side time to render each page (AppTest runs the script as the server would)."""
+    import os
+
+    os.environ["WISMO_DATABASE_URL"] = url
+    from streamlit.testing.v1 import AppTest
+
+    app = str(Path(__file__).parents[1] / "app.py")
+    names = ["overview", "drivers", "nodes", "carriers", "exceptions", "communication", "care", "data_quality",
+             "order"]
+    times: dict[str, float] = {}
+    for name in names:
+        best = []
+        for i in range(repeat + 1):
+            at = AppTest.from_file(app, default_timeout=120)
+            at.run()
+            t = time.perf_counter()
+            at.switch_page(f"pages/{name}.py")
+            at.run()
+            if i:  # the first render fills the caches; the rest are what a user waits for
+                best.append(time.perf_counter() - t)
+            assert not at.exception, (name, [e.message for e in at.exception])
+        times[name] = round(min(best), 3)
+    _emit(sum(times.values()), pages=times)
+
+
+if __name__ == "__main__":
+    step, *args = sys.argv[1:]
+    {"demo": demo, "load": load, "adbc_insert": adbc_insert, "engine": engine, "reference": reference,
+     "pages": pages}[step](*[int(a) if a.isdigit() else a for a in args])
