@@ -28,9 +28,8 @@ PAGES = {
 
 nav = st.navigation(PAGES)
 if nav.url_path not in ("quality",):
-    from ui.frame import sidebar
-
     from ui import data
+    from ui.frame import sidebar
 
     if data.status().get("run"):
         st.session_state["view"] = sidebar()

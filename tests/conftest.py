@@ -69,7 +69,7 @@ def snapshot(store) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def]
     with store.engine.connect() as conn:
         for t in CONTRACT_TABLES:
             rows = conn.execute(text(f"SELECT * FROM {t}")).all()  # noqa: S608
-            out[t] = sorted((tuple(str(v) for v in r) for r in rows))
+            out[t] = sorted(tuple(str(v) for v in r) for r in rows)
     return out
 
 

@@ -25,9 +25,9 @@ DEMO_DIR = Path("data/demo")
 def _as_of(value: str | None) -> dt.datetime | None:
     if value is None:
         return None
-    from data_checks.parse import parse_timestamps
-
     import polars as pl
+
+    from data_checks.parse import parse_timestamps
 
     ts, _ = parse_timestamps(pl.lit(value))
     got = pl.select(ts).item()
@@ -79,7 +79,8 @@ def demo(
 
 
 def _load(folder: Path, as_of: dt.datetime | None) -> None:
-    from wismo.loading import counts, load as run_load
+    from wismo.loading import counts
+    from wismo.loading import load as run_load
     from wismo.settings import get_settings
 
     settings = get_settings()

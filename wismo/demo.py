@@ -201,8 +201,8 @@ def generate(cfg: DemoConfig = DemoConfig()) -> dict[str, pl.DataFrame]:  # noqa
     ev_at += [delivered[fin] - 2 - u(fin.size) * 6, delivered[fin]]
     ev_raw += [np.where(pk, "READY_FOR_PICKUP", "OUT_FOR_DELIVERY"), "DELIVERED"]
     e_s = np.concatenate(ev_s)
-    e_status = np.concatenate([np.broadcast_to(np.asarray(x, dtype=object), a.shape) for x, a in zip(ev_status, ev_s)])
-    e_raw = np.concatenate([np.broadcast_to(np.asarray(x, dtype=object), a.shape) for x, a in zip(ev_raw, ev_s)])
+    e_status = np.concatenate([np.broadcast_to(np.asarray(x, dtype=object), a.shape) for x, a in zip(ev_status, ev_s, strict=True)])
+    e_raw = np.concatenate([np.broadcast_to(np.asarray(x, dtype=object), a.shape) for x, a in zip(ev_raw, ev_s, strict=True)])
     e_at = np.concatenate(ev_at)
     lat_mean = np.array([c[5] for c in CARRIERS])[scar[e_s]]
     e_recv = e_at + rng.exponential(lat_mean) + np.where(u(e_s.size) < 0.02, 6 + u(e_s.size) * 24, 0)
