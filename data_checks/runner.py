@@ -37,7 +37,7 @@ class CheckReport:
 
     def rejects(self) -> pl.DataFrame:
         """Every failing row: file, row, table, rule, severity, column, value."""
-        recs = []
+        recs: list[tuple[object, ...]] = []
         for f in self.findings:
             if f.passed:
                 continue

@@ -126,9 +126,10 @@ class Context:
 
     def calendar(self) -> nw.LazyFrame:
         """The periods of the grain, from the first opened exception or label to as-of."""
-        firsts = [self.raw[t][c].min() for t, c in (("exceptions", "opened_at"), ("shipments", "label_created_at"))]
-        first = min((f for f in firsts if f is not None), default=self.as_of)  # type: ignore[type-var]
-        return self.backend.frame(calendar(min(first, self.as_of), self.as_of, self.grain))  # type: ignore[type-var]
+        firsts: list[dt.datetime] = [self.raw[t][c].min() for t, c in (  # type: ignore[misc]
+            ("exceptions", "opened_at"), ("shipments", "label_created_at"))]
+        first = min((f for f in firsts if f is not None), default=self.as_of)
+        return self.backend.frame(calendar(min(first, self.as_of), self.as_of, self.grain))
 
 
 def _orders(t: nw.LazyFrame, a: nw.Expr) -> nw.LazyFrame:

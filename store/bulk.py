@@ -141,6 +141,7 @@ def _write_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapp
                   after_table: Callable[[str], None] | None, clear: list[str]) -> dict[str, int]:
     raw = store.engine.raw_connection()
     dbapi = raw.driver_connection
+    assert dbapi is not None
     old = dbapi.isolation_level
     dbapi.isolation_level = None  # we issue BEGIN/COMMIT ourselves
     cur = dbapi.cursor()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -150,8 +151,8 @@ def generate(cfg: DemoConfig = DemoConfig()) -> dict[str, pl.DataFrame]:  # noqa
     shipped = label + 1 + u(m) * 7
     ntype = np.array([x[2] for x in NODES])[snode]
     scar = np.empty(m, dtype=int)
-    for t, mix in CARRIER_MIX.items():
-        sel = ntype == t
+    for kind_name, mix in CARRIER_MIX.items():
+        sel = ntype == kind_name
         scar[sel] = rng.choice(len(CARRIERS), size=sel.sum(), p=mix)
     cid = np.array([c[0] for c in CARRIERS])
     transit_days = np.array([s[2] for s in SERVICES])[svc[so]]
@@ -178,7 +179,10 @@ def generate(cfg: DemoConfig = DemoConfig()) -> dict[str, pl.DataFrame]:  # noqa
     gap = gap_lo + u(m) * (gap_hi - gap_lo)
     last_leg = np.where(lost, first_scan + 30, delivered - 4)
     k = np.clip(np.floor((last_leg - first_scan) / gap), 0, 8).astype(int)
-    ev_s, ev_status, ev_at, ev_raw = [sidx], ["info_received"], [label + u(m) * 0.3], ["LABEL_CREATED"]
+    ev_s: list[Any] = [sidx]
+    ev_status: list[Any] = ["info_received"]
+    ev_at: list[Any] = [label + u(m) * 0.3]
+    ev_raw: list[Any] = ["LABEL_CREATED"]
     ev_s.append(sidx)
     ev_status.append("in_transit")
     ev_at.append(first_scan)
@@ -399,8 +403,8 @@ def generate(cfg: DemoConfig = DemoConfig()) -> dict[str, pl.DataFrame]:  # noqa
     }).filter(pl.Series(ship_label_ok))
     line_ship = lj.select(pl.col("o"), pl.col("label")).with_columns(
         ship=pl.when(pl.Series(ships_line) & (pl.col("label") <= H)).then(True).otherwise(False))
-    sid_of = groups.with_row_index("s").join(lines.with_row_index("r"), on=["o", "node", "bo"], how="right")
-    sid_of = sid_of.sort("r")["s"].to_numpy()
+    sid_of = (groups.with_row_index("s").join(lines.with_row_index("r"), on=["o", "node", "bo"], how="right")
+              .sort("r")["s"].to_numpy())
     has_sid = line_ship["ship"].to_numpy() & ~np.isnan(sid_of.astype(float))
     line_sid = _opt(np.char.add("S", np.char.zfill(np.nan_to_num(sid_of.astype(float)).astype(int).astype(str),
                                                    width + 1)), has_sid)
