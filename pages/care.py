@@ -7,14 +7,10 @@ import streamlit as st
 
 from metrics import views
 from ui import charts, data
-from ui.frame import banner, download, routed
+from ui.frame import download, start
 
-routed()
-
-st.title("Customer care")
-banner()
-view = st.session_state["view"]
-run = data.run_id()
+page = start("Customer care")
+view, run = page.view, page.run
 contacts = data.care_contacts(run, view)
 if contacts.height == 0:
     st.info("No contacts in the selected periods.")

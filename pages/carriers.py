@@ -8,17 +8,13 @@ import streamlit as st
 from metrics.catalogue import load_catalogue
 from ui import charts, data
 from ui.fmt import STATUS_ICON, md, scale
-from ui.frame import banner, download, routed
-
-routed()
+from ui.frame import download, start
 
 KPIS = ["tracking_activation_ontime", "stale_in_transit", "ontime_delivery", "order_exception_rate",
         "wismo_contact_rate", "notification_coverage"]
 
-st.title("Carriers")
-status = banner()
-view = st.session_state["view"]
-run = data.run_id()
+page = start("Carriers")
+status, view, run = page.status, page.view, page.run
 cat = load_catalogue()
 period = data.reporting_period(run, view, status["as_of"])
 card = data.scorecard(run, view, "carrier", period, tuple(KPIS))

@@ -7,14 +7,10 @@ import streamlit as st
 
 from metrics import views
 from ui import charts, data
-from ui.frame import banner, download, routed
+from ui.frame import download, start
 
-routed()
-
-st.title("Customer communication")
-banner()
-view = st.session_state["view"]
-run = data.run_id()
+page = start("Customer communication")
+view, run = page.view, page.run
 facts = data.exception_facts(run)
 by_type = views.coverage_by_type(facts, view)
 trend = data.figures(run, ("notification_coverage",), view).with_columns(

@@ -9,14 +9,10 @@ import streamlit as st
 from metrics import views
 from ui import charts, data
 from ui.fmt import PALETTE, md, plot_text
-from ui.frame import banner, download, link_params, routed
+from ui.frame import download, link_params, start
 
-routed()
-
-st.title("Demand drivers")
-banner()
-view = st.session_state["view"]
-run = data.run_id()
+page = start("Demand drivers")
+view, run = page.view, page.run
 contacts = data.cause_contacts(run, view)
 if contacts.height == 0:
     st.info("No WISMO contacts in the selected periods.")

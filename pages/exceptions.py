@@ -7,14 +7,10 @@ import streamlit as st
 
 from metrics import views
 from ui import charts, data
-from ui.frame import banner, download, link_params, routed
+from ui.frame import download, link_params, start
 
-routed()
-
-st.title("Exceptions")
-status = banner()
-view = st.session_state["view"]
-run = data.run_id()
+page = start("Exceptions")
+status, view, run = page.status, page.view, page.run
 facts = data.exception_facts(run)
 open_now = views.backlog(facts, status["as_of"], view)
 

@@ -9,18 +9,14 @@ from metrics.catalogue import load_catalogue
 from metrics.views import KPI_IDS
 from ui import charts, data
 from ui.fmt import STATUS_ICON, md, scale, spark
-from ui.frame import banner, download, routed
-
-routed()
+from ui.frame import download, start
 
 DIMENSION, TITLE = "node", "Fulfillment nodes"
 DETAIL = ["inventory_accuracy", "order_exception_rate", "tracking_activation_ontime", "wismo_contact_rate",
           "notification_coverage"]
 
-st.title(TITLE)
-status = banner()
-view = st.session_state["view"]
-run = data.run_id()
+page = start(TITLE)
+status, view, run = page.status, page.view, page.run
 cat = load_catalogue()
 period = data.reporting_period(run, view, status["as_of"])
 card = data.scorecard(run, view, DIMENSION, period)

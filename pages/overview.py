@@ -8,14 +8,10 @@ import streamlit as st
 from metrics import views
 from ui import charts, data
 from ui.fmt import STATUS_ICON, STATUS_WORD, md, spark, unit_label
-from ui.frame import banner, link_params, routed
+from ui.frame import link_params, start
 
-routed()
-
-st.title("WISMO command centre")
-status = banner()
-view = st.session_state["view"]
-run = data.run_id()
+page = start("WISMO command centre")
+status, view, run = page.status, page.view, page.run
 as_of = status["as_of"]
 period = data.reporting_period(run, view, as_of)
 if period is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -27,6 +28,25 @@ def routed() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+@dataclass(frozen=True)
+class Page:
+    status: dict
+    view: View
+    run: str
+
+    @property
+    def as_of(self) -> dt.datetime:
+        return self.status["as_of"]
+
+
+def start(title: str) -> Page:
+    """The top of every figures page: router guard, title, freshness banner, the sidebar's view."""
+    routed()
+    st.title(title)
+    status = banner()
+    return Page(status, st.session_state["view"], data.run_id())
 
 
 def _qp(name: str) -> str | None:
