@@ -470,7 +470,7 @@ def order_timeline(store: Store, order_id: str) -> dict[str, pl.DataFrame]:
     p = {"id": order_id}
     ts_cols = {c: UTC_US for c in ("placed_at", "cancelled_at", "outcome_at", "label_created_at", "shipped_at",
                                    "delivered_at", "event_at", "received_at", "opened_at", "resolved_at", "sent_at",
-                                   "created_at")}
+                                   "created_at")} | {"promised_delivery_date": pl.Date}
     out = {
         "order": _sql(store, "SELECT * FROM orders WHERE order_id = :id", p, ts_cols),
         "lines": _sql(store, "SELECT * FROM order_lines WHERE order_id = :id ORDER BY line_id", p, ts_cols),

@@ -8,7 +8,7 @@ import streamlit as st
 from metrics.catalogue import load_catalogue
 from ui import charts, data
 from ui.fmt import STATUS_ICON, md, scale
-from ui.frame import download, start
+from ui.frame import download, orders_behind, start
 
 KPIS = ["tracking_activation_ontime", "stale_in_transit", "ontime_delivery", "order_exception_rate",
         "wismo_contact_rate", "notification_coverage"]
@@ -52,9 +52,15 @@ if lat.height:
     st.plotly_chart(charts.lines(lat.filter(pl.col("carrier_id") != "all"), "period_start", "p90_hours",
                                  "carrier_id", "p90 hours"), key="latency_chart")
 carriers = card["carrier"].to_list()
+current = st.query_params.get("carrier_detail")
+chosen = st.selectbox("Carrier detail", carriers, index=carriers.index(current) if current in carriers else 0,
+                      key="carrier_detail")
+st.query_params["carrier_detail"] = chosen
 for c in carriers:
     row = card.filter(pl.col("carrier") == c)
     if row["tracking_activation_ontime__status"][0] == "red":
         st.warning(f"{md(c)}: tracking activation off target "
                    f"({cat.kpi('tracking_activation_ontime').display(row['tracking_activation_ontime'][0])}): "
                    "escalate per the carrier's milestone SLA.")
+
+orders_behind(view, run, "carrier", chosen, "carrier_contacts")

@@ -9,7 +9,7 @@ from metrics.catalogue import load_catalogue
 from metrics.views import KPI_IDS
 from ui import charts, data
 from ui.fmt import STATUS_ICON, md, scale, spark
-from ui.frame import download, start
+from ui.frame import download, orders_behind, start
 
 DIMENSION, TITLE = "node", "Fulfillment nodes"
 DETAIL = ["inventory_accuracy", "order_exception_rate", "tracking_activation_ontime", "wismo_contact_rate",
@@ -64,3 +64,5 @@ for col, kid in zip(cols, DETAIL, strict=True):
     col.metric(kk.title, kk.display(v), help=kk.definition, border=True,
                chart_data=spark(kk, s.tail(12)["value"].to_list()))
     col.caption(f"{STATUS_ICON[kk.status(v)]} target {kk.display(kk.target.green)}")
+
+orders_behind(view, run, "node", detail, "node_contacts")

@@ -31,6 +31,14 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _page_errors_in_full() -> None:
+    """A failing page test shows its traceback (users get "none", see .streamlit/config.toml)."""
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full")
+
+
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[str]:
     with pg.cluster() as url:

@@ -128,3 +128,28 @@ def empty(message: str) -> None:
 
 def download(df, name: str, key: str) -> None:  # type: ignore[no-untyped-def]
     st.download_button("Download CSV", df.write_csv().encode(), file_name=f"{name}.csv", mime="text/csv", key=key)
+
+
+def orders_behind(view: View, run: str, dimension: str, value: str, key: str) -> None:
+    """The avoidable WISMO contacts attributed to one node or carrier, each a link to its order."""
+    import dataclasses
+
+    import polars as pl
+
+    sliced = dataclasses.replace(view, **({"node": None, "carrier": None, "channel": None} | {dimension: value}))
+    contacts = data.cause_contacts(run, sliced)
+    listing = (contacts.filter(pl.col("avoidable").fill_null(False)).sort("created_at", descending=True)
+               .select("contact_id", "order_id", "created_at", "cause_label", "contact_channel", "handled_by"))
+    st.subheader(f"Avoidable WISMO contacts behind {md(value)}")
+    if listing.height == 0:
+        st.caption("None in the selected periods.")
+        return
+    st.dataframe(listing, hide_index=True, key=key, on_select="rerun", selection_mode="single-row")
+    picked = st.session_state.get(key)
+    rows = picked.selection.rows if picked else []
+    if rows:
+        oid = listing["order_id"][rows[0]]
+        st.page_link("pages/order.py", label=f"Open order {oid}", icon=":material/timeline:",
+                     query_params=link_params(order=oid))
+    else:
+        st.caption("Select a row to open its order's timeline.")

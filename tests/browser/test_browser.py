@@ -110,3 +110,19 @@ def test_chart_click_drills_down_to_contacts_and_order(server, browser):
     assert "cause=" in page.url
     shot(page, "drill_down")
     page.close()
+
+
+def test_red_tile_leads_to_the_node_and_an_order(server, browser):
+    """From an off-target tile's 'Which nodes?' link to the node scorecard with that KPI, then one order."""
+    page = open_page(browser, f"{server}/overview", READY["overview"])
+    link = page.get_by_text("Which nodes?").first
+    link.wait_for(timeout=30_000)
+    link.click()
+    page.get_by_text("Node detail").first.wait_for(timeout=60_000)
+    assert "/nodes" in page.url and "kpi=" in page.url
+    shot(page, "tile_to_node")
+    page.goto(f"{server}/order?order=O0001")
+    page.get_by_text("Promised by").first.wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    shot(page, "order_timeline")
+    page.close()

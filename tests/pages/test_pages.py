@@ -96,6 +96,17 @@ def test_node_drill_down_shows_hand_worked_values(app_env):
     assert row["N1"].endswith("100.00") and row["N2"].endswith("–")
 
 
+def test_order_timeline_shows_one_order(app_env):
+    """O2: promised 8 Jan, two shipments (S2a, S2b), one bot contact (K2) on the timeline."""
+    make_store(app_env, fixture_frames())
+    at = run_page("order", order="O2")
+    assert not at.exception, [e.message for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Promised by"] == "2026-01-08" and metrics["Status"] == "2 shipment(s)"
+    lanes = at.dataframe[0].value
+    assert set(lanes["lane"]) >= {"Order", "Shipments", "Contacts"}
+
+
 def test_query_parameters_restore_the_filters(app_env):
     """A pasted link with grain and node opens with those filters set."""
     make_store(app_env, fixture_frames())
