@@ -81,9 +81,11 @@ def bench_pages(orders: int, work: Path, repeat: int = 3) -> None:
                     str(work / "pages_demo"), "--load"], cwd=ROOT, check=True, capture_output=True,
                    env={**__import__("os").environ, "WISMO_DATABASE_URL": url})
     r = step("pages", url, repeat)
+    print(f"  {'page':20} {'warm':>8} {'cold':>8}   (cold: first visitor after a refresh, caches empty)")
     for name, seconds in r["pages"].items():
-        print(f"  {name:20} {seconds:6.3f} s")
-    print(f"  slowest {max(r['pages'].values()):.3f} s; peak {r['peak_mb']:.0f} MB")
+        print(f"  {name:20} {seconds:6.3f} s {r['cold'][name]:6.3f} s")
+    print(f"  slowest warm {max(r['pages'].values()):.3f} s, cold {max(r['cold'].values()):.3f} s; "
+          f"peak {r['peak_mb']:.0f} MB")
 
 
 def main() -> None:
