@@ -453,10 +453,6 @@ def check_summary(store: Store, load_id: str | None = None) -> pl.DataFrame:
     return df.with_columns(passed=pl.col("failing_rows") == 0).sort("passed", "severity", "table_name", "rule")
 
 
-def warnings_trend(store: Store) -> pl.DataFrame:
-    return loads(store, 200).select("finished_at", "status", "warnings", "blocking_failures").sort("finished_at")
-
-
 def rejected(store: Store, limit: int = 500) -> pl.DataFrame:
     return _sql(store, "SELECT load_id, file, row_number, table_name, column_name, rule, severity, value "
                        "FROM rejected_rows ORDER BY load_id DESC, row_number LIMIT :n", {"n": limit})

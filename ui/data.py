@@ -31,13 +31,6 @@ def run_id() -> str:
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def row_counts(run: str) -> dict[str, int]:
-    from wismo.loading import counts
-
-    return counts(store())
-
-
-@st.cache_data(ttl=600, show_spinner=False)
 def dimension_values(run: str) -> dict[str, list[str]]:
     return views.dimension_values(store())
 
