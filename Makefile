@@ -34,7 +34,7 @@ lint:
 	$(VENV)/bin/ruff check .
 
 types:
-	$(VENV)/bin/mypy metrics data_checks store wismo
+	$(VENV)/bin/mypy metrics data_checks store wismo governance
 
 bench: setup
 	$(PY) -m benchmarks.run

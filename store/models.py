@@ -261,3 +261,63 @@ class ExceptionFact(Base):
     covered: Mapped[bool] = mapped_column(Boolean)
     decided: Mapped[bool] = mapped_column(Boolean)
     run_id: Mapped[str] = mapped_column(String)
+
+
+# --- governance workspace ------------------------------------------------------------------------
+
+
+class GovChecklist(Base):
+    """An evaluation question of the brief with its current answer."""
+
+    __tablename__ = "gov_checklist"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String)  # yes | partly | no | not_assessed
+    owner: Mapped[str] = mapped_column(String)
+    evidence: Mapped[str] = mapped_column(Text)
+    next_review: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text)
+
+
+class GovRisk(Base):
+    """A risk with its control, the control's owner and status, and the KPIs it protects."""
+
+    __tablename__ = "gov_risks"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    risk: Mapped[str] = mapped_column(Text)
+    control: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String)
+    control_status: Mapped[str] = mapped_column(String)  # designed | operating | not_tested | failed
+    last_tested: Mapped[dt.date | None] = mapped_column(Date)
+    kpis: Mapped[str] = mapped_column(Text)  # JSON list of KPI ids
+
+
+class GovAction(Base):
+    """A decision or action from a governance meeting."""
+
+    __tablename__ = "gov_actions"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    meeting_date: Mapped[dt.date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String)  # open | done
+
+
+class GovAudit(Base):
+    """Append-only, hash-chained record of every governance change and every refused attempt."""
+
+    __tablename__ = "gov_audit"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(TS)
+    actor: Mapped[str] = mapped_column(String)
+    role: Mapped[str] = mapped_column(String)
+    action: Mapped[str] = mapped_column(String)
+    entity: Mapped[str] = mapped_column(String)
+    entity_id: Mapped[str] = mapped_column(String)
+    old_value: Mapped[str] = mapped_column(Text)  # JSON
+    new_value: Mapped[str] = mapped_column(Text)  # JSON
+    reason: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String)  # done | refused
+    prev_hash: Mapped[str] = mapped_column(String, unique=True)
+    hash: Mapped[str] = mapped_column(String)

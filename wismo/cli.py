@@ -17,6 +17,41 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The store: where it is, its schema version, its row counts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+gov_app = typer.Typer(help="The governance workspace: checklist, risks and controls, actions, audit trail.",
+                      no_args_is_help=True)
+app.add_typer(gov_app, name="governance")
+
+
+def _governance():  # type: ignore[no-untyped-def]
+    from governance.service import Actor, Governance
+    from wismo.settings import get_settings
+
+    settings = get_settings()
+    user = settings.who()
+    gov = Governance(_store(), Actor(user, settings.role_of(user)))
+    gov.seed_if_empty()
+    return gov
+
+
+@gov_app.command("export")
+def governance_export(fmt: Annotated[str, typer.Option("--format", help="json.")] = "json") -> None:
+    """Print checklist, risks and controls, actions and the audit trail with its chain check."""
+    import json
+
+    if fmt != "json":
+        raise typer.BadParameter("only json is supported")
+    typer.echo(json.dumps(_governance().export(), indent=1, default=str))
+
+
+@gov_app.command("verify")
+def governance_verify() -> None:
+    """Check the audit trail's hash chain; exit 1 if a row was edited or deleted outside the app."""
+    problems = _governance().verify()
+    for p in problems:
+        typer.echo(f"TAMPERED: {p}")
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("audit chain intact")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = Path("data/demo")

@@ -17,11 +17,19 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///data/wismo.db"
     #: Where refused loads write their rejects file.
     rejects_dir: Path = Path("data/rejects")
-    #: Who is recorded as running a load (defaults to the OS user).
+    #: Who is recorded as running a load or changing governance content (defaults to the OS user).
     user: str = ""
+    #: Governance roles by user name, e.g. WISMO_ROLES='{"ana": "admin", "eli": "editor"}'. Users not
+    #: listed are viewers. With no roles configured, the single local user is admin.
+    roles: dict[str, str] = {}
 
     def who(self) -> str:
         return self.user or os.environ.get("USER") or getpass.getuser()
+
+    def role_of(self, user: str) -> str:
+        if not self.roles:
+            return "admin"
+        return self.roles.get(user, "viewer")
 
 
 @lru_cache(maxsize=1)

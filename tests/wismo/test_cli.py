@@ -13,7 +13,8 @@ from tests.conftest import edit_csv
 from wismo.cli import app
 
 runner = CliRunner()
-SUBCOMMANDS = [["demo"], ["load"], ["check"], ["db"], ["db", "status"], ["db", "upgrade"], ["dashboard"], ["up"]]
+SUBCOMMANDS = [["demo"], ["load"], ["check"], ["db"], ["db", "status"], ["db", "upgrade"], ["dashboard"], ["up"],
+               ["kpis"], ["causes"], ["refresh"], ["governance"], ["governance", "export"], ["governance", "verify"]]
 
 
 @pytest.mark.parametrize("args", SUBCOMMANDS, ids=[" ".join(a) for a in SUBCOMMANDS])

@@ -1,0 +1,1 @@
+"""The governance workspace: checklist, risks and controls, actions, roles and a hash-chained audit trail."""

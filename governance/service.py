@@ -1,0 +1,200 @@
+"""The governance service layer: every write checks the actor's role here (not only in the UI),
+and every change or refused attempt is appended to a hash-chained audit log.
+
+Roles: ``viewer`` reads; ``editor`` changes governance content (checklist, risks, actions);
+``admin`` also changes roles and thresholds. A refused write raises ``PermissionError`` and is
+recorded with outcome ``refused``.
+
+The audit chain: each row's ``hash`` is SHA-256 over its own fields and the previous row's hash,
+so a row edited or deleted outside the app breaks the chain and ``verify`` names where.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Connection, text
+
+from store.db import Store
+
+ROLES = ("viewer", "editor", "admin")
+STATUSES = ("yes", "partly", "no", "not_assessed")
+CONTROL_STATUSES = ("designed", "operating", "not_tested", "failed")
+GENESIS = "0" * 64
+SEED = Path(__file__).parent / "seed.yaml"
+NEEDS = {"checklist": "editor", "risk": "editor", "action": "editor", "roles": "admin", "thresholds": "admin",
+         "import": "editor"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    role: str
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r} (viewer, editor, admin)")
+
+    def may(self, needed: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(needed)
+
+
+def _hash(fields: list[Any]) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+AUDIT_FIELDS = ("seq", "at", "actor", "role", "action", "entity", "entity_id", "old_value", "new_value", "reason",
+                "outcome", "prev_hash")
+
+
+class Governance:
+    def __init__(self, store: Store, actor: Actor) -> None:
+        self.store, self.actor = store, actor
+
+    # ---- reading ----------------------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: dict | None = None) -> list[dict]:
+        with self.store.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(text(sql), params or {}).mappings().all()]
+
+    def checklist(self) -> list[dict]:
+        return self._rows("SELECT * FROM gov_checklist ORDER BY id")
+
+    def risks(self) -> list[dict]:
+        return [r | {"kpis": json.loads(r["kpis"])} for r in self._rows("SELECT * FROM gov_risks ORDER BY id")]
+
+    def actions(self) -> list[dict]:
+        return self._rows("SELECT * FROM gov_actions ORDER BY due_date, id")
+
+    def audit(self) -> list[dict]:
+        return self._rows("SELECT * FROM gov_audit ORDER BY seq")
+
+    def verify(self) -> list[str]:
+        """Problems in the audit chain: edited rows (hash mismatch) and deleted ones (gaps, broken links)."""
+        problems, prev, expect = [], GENESIS, 1
+        for r in self.audit():
+            if r["seq"] != expect:
+                problems.append(f"rows {expect}–{r['seq'] - 1} are missing (deleted)")
+            if r["prev_hash"] != prev:
+                problems.append(f"row {r['seq']} does not follow the row before it (a row was deleted or replaced)")
+            at = r["at"] if isinstance(r["at"], str) else r["at"].astimezone(dt.UTC).isoformat()
+            fields = [r[f] for f in AUDIT_FIELDS]
+            fields[1] = _canonical_time(at)
+            if _hash(fields) != r["hash"]:
+                problems.append(f"row {r['seq']} was changed after it was written")
+            prev, expect = r["hash"], r["seq"] + 1
+        return problems
+
+    # ---- writing ----------------------------------------------------------------------------------
+
+    def _append(self, conn: Connection, action: str, entity: str, entity_id: str, old: Any, new: Any, reason: str,
+                outcome: str) -> None:
+        if self.store.dialect == "postgresql":
+            conn.execute(text("LOCK TABLE gov_audit IN EXCLUSIVE MODE"))
+        last = conn.execute(text("SELECT seq, hash FROM gov_audit ORDER BY seq DESC LIMIT 1")).first()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        fields = [seq, _canonical_time(at.isoformat()), self.actor.name, self.actor.role, action, entity, entity_id,
+                  json.dumps(old, default=str, sort_keys=True), json.dumps(new, default=str, sort_keys=True),
+                  reason, outcome, prev]
+        conn.execute(text("INSERT INTO gov_audit (seq, at, actor, role, action, entity, entity_id, old_value, "
+                          "new_value, reason, outcome, prev_hash, hash) VALUES (:seq, :at, :actor, :role, :action, "
+                          ":entity, :entity_id, :old, :new, :reason, :outcome, :prev, :hash)"),
+                     {"seq": seq, "at": at, "actor": self.actor.name, "role": self.actor.role, "action": action,
+                      "entity": entity, "entity_id": entity_id, "old": fields[7], "new": fields[8],
+                      "reason": reason, "outcome": outcome, "prev": prev, "hash": _hash(fields)})
+
+    def _guard(self, kind: str, entity_id: str, new: Any, reason: str) -> None:
+        if not self.actor.may(NEEDS[kind]):
+            with self.store.engine.begin() as conn:
+                self._append(conn, f"update {kind}", kind, entity_id, None, new, reason, "refused")
+            raise PermissionError(f"{self.actor.name} ({self.actor.role}) may not change {kind}: "
+                                  f"needs {NEEDS[kind]}; the attempt is recorded")
+
+    def _update(self, kind: str, table: str, entity_id: str, changes: dict, reason: str) -> dict:
+        changes = {k: v for k, v in changes.items() if v is not None}
+        self._guard(kind, entity_id, changes, reason)
+        with self.store.engine.begin() as conn:
+            row = conn.execute(text(f"SELECT * FROM {table} WHERE id = :id"), {"id": entity_id}).mappings().first()  # noqa: S608
+            if row is None:
+                raise KeyError(f"no {kind} {entity_id!r}")
+            old = {k: row[k] for k in changes}
+            sets = ", ".join(f"{k} = :{k}" for k in changes)
+            conn.execute(text(f"UPDATE {table} SET {sets} WHERE id = :id"), changes | {"id": entity_id})  # noqa: S608
+            self._append(conn, f"update {kind}", kind, entity_id, old, changes, reason, "done")
+        return changes
+
+    def update_checklist(self, item_id: str, *, status: str | None = None, owner: str | None = None,
+                         evidence: str | None = None, notes: str | None = None,
+                         next_review: dt.date | None = None, reason: str = "") -> dict:
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}")
+        return self._update("checklist", "gov_checklist", item_id, {
+            "status": status, "owner": owner, "evidence": evidence, "notes": notes, "next_review": next_review},
+            reason)
+
+    def update_risk(self, risk_id: str, *, control_status: str | None = None, owner: str | None = None,
+                    last_tested: dt.date | None = None, control: str | None = None, reason: str = "") -> dict:
+        if control_status is not None and control_status not in CONTROL_STATUSES:
+            raise ValueError(f"control status must be one of {CONTROL_STATUSES}")
+        return self._update("risk", "gov_risks", risk_id, {
+            "control_status": control_status, "owner": owner, "last_tested": last_tested, "control": control}, reason)
+
+    def add_action(self, text_: str, owner: str, due_date: dt.date, meeting_date: dt.date, reason: str = "") -> str:
+        action_id = "A-" + uuid.uuid4().hex[:8]
+        new = {"id": action_id, "meeting_date": meeting_date, "text": text_, "owner": owner, "due_date": due_date,
+               "status": "open"}
+        self._guard("action", action_id, new, reason)
+        with self.store.engine.begin() as conn:
+            conn.execute(text("INSERT INTO gov_actions (id, meeting_date, text, owner, due_date, status) "
+                              "VALUES (:id, :meeting_date, :text, :owner, :due_date, :status)"), new)
+            self._append(conn, "add action", "action", action_id, None, new, reason, "done")
+        return action_id
+
+    def close_action(self, action_id: str, reason: str = "") -> dict:
+        return self._update("action", "gov_actions", action_id, {"status": "done"}, reason)
+
+    def overdue(self, today: dt.date) -> list[dict]:
+        return [a for a in self.actions() if a["status"] != "done" and _date(a["due_date"]) < today]
+
+    def seed_if_empty(self) -> bool:
+        """Seed the brief's ten questions and six risks on first use (recorded in the audit log)."""
+        with self.store.engine.begin() as conn:
+            if conn.execute(text("SELECT count(*) FROM gov_checklist")).scalar_one():
+                return False
+            seed = yaml.safe_load(SEED.read_text())
+            for q in seed["checklist"]:
+                conn.execute(text("INSERT INTO gov_checklist (id, question, status, owner, evidence, next_review, "
+                                  "notes) VALUES (:id, :question, 'not_assessed', :owner, '', NULL, '')"), q)
+            for r in seed["risks"]:
+                conn.execute(text("INSERT INTO gov_risks (id, risk, control, owner, control_status, last_tested, "
+                                  "kpis) VALUES (:id, :risk, :control, :owner, 'not_tested', NULL, :kpis)"),
+                             r | {"kpis": json.dumps(r["kpis"])})
+            self._append(conn, "seed", "workspace", "brief", None,
+                         {"checklist": len(seed["checklist"]), "risks": len(seed["risks"])},
+                         "seeded from the brief on first use", "done")
+        return True
+
+    def export(self) -> dict:
+        problems = self.verify()
+        return {"checklist": self.checklist(), "risks": self.risks(), "actions": self.actions(),
+                "audit": self.audit(), "audit_chain": {"intact": not problems, "problems": problems}}
+
+
+def _canonical_time(iso: str) -> str:
+    """One text form of a UTC instant whatever the database returned (SQLite text or a datetime)."""
+    t = dt.datetime.fromisoformat(iso.replace(" ", "T"))
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def _date(v: Any) -> dt.date:
+    return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))

@@ -1,0 +1,115 @@
+"""Governance service: roles enforced on every write, every change audited, tampering detected."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+
+from governance.service import Actor, Governance
+
+ADMIN, EDITOR, VIEWER = Actor("ana", "admin"), Actor("eli", "editor"), Actor("vic", "viewer")
+
+
+@pytest.fixture
+def gov(store):  # type: ignore[no-untyped-def]
+    g = Governance(store, ADMIN)
+    assert g.seed_if_empty()
+    return store
+
+
+def test_seeded_with_the_briefs_questions_and_risks(gov):
+    """Ten checklist questions, six risks with controls, all not yet assessed; the seeding is audited."""
+    g = Governance(gov, VIEWER)
+    assert [q["id"] for q in g.checklist()] == [f"Q{i:02d}" for i in range(1, 11)]
+    assert {q["status"] for q in g.checklist()} == {"not_assessed"}
+    assert len(g.risks()) == 6 and g.risks()[2]["kpis"] == ["tracking_activation_ontime", "exception_age_days"]
+    assert [a["action"] for a in g.audit()] == ["seed"]
+    assert not Governance(gov, ADMIN).seed_if_empty()
+
+
+def test_editor_change_is_audited_with_old_and_new(gov):
+    """An editor sets Q03 to 'partly'; the audit row names who, old and new values, and the reason."""
+    Governance(gov, EDITOR).update_checklist("Q03", status="partly", reason="cause codes cover 6 of 8 causes")
+    g = Governance(gov, VIEWER)
+    assert g.checklist()[2]["status"] == "partly"
+    last = g.audit()[-1]
+    assert (last["actor"], last["role"], last["entity_id"], last["outcome"]) == ("eli", "editor", "Q03", "done")
+    assert '"not_assessed"' in last["old_value"] and '"partly"' in last["new_value"]
+    assert last["reason"] == "cause codes cover 6 of 8 causes"
+    assert g.verify() == []
+
+
+@pytest.mark.parametrize("write", [
+    lambda g: g.update_checklist("Q01", status="yes"),
+    lambda g: g.update_risk("R1", control_status="operating"),
+    lambda g: g.add_action("Name the owner", "retail", dt.date(2026, 1, 9), dt.date(2026, 1, 5)),
+])
+def test_viewer_write_is_refused_and_recorded(gov, write):
+    """Every write path refuses a viewer, changes nothing, and records the refused attempt."""
+    g = Governance(gov, VIEWER)
+    before = (g.checklist(), g.risks(), g.actions())
+    with pytest.raises(PermissionError, match="vic \\(viewer\\) may not change"):
+        write(g)
+    assert (g.checklist(), g.risks(), g.actions()) == before
+    assert g.audit()[-1]["outcome"] == "refused" and g.audit()[-1]["actor"] == "vic"
+    assert g.verify() == []
+
+
+def test_actions_and_overdue(gov):
+    """An action due before today and still open is overdue; closing it clears that."""
+    g = Governance(gov, EDITOR)
+    aid = g.add_action("Escalate RegionEx activation SLA", "carrier_management", dt.date(2026, 1, 9),
+                       dt.date(2026, 1, 5), reason="governance meeting 5 Jan")
+    assert [a["id"] for a in g.overdue(dt.date(2026, 1, 12))] == [aid]
+    g.close_action(aid, reason="carrier agreed a plan")
+    assert g.overdue(dt.date(2026, 1, 12)) == []
+
+
+def test_edited_audit_row_is_detected(gov):
+    """Changing an audit row behind the app's back breaks its hash."""
+    Governance(gov, EDITOR).update_checklist("Q05", status="yes", reason="monitoring live")
+    with gov.engine.begin() as conn:
+        conn.execute(text("UPDATE gov_audit SET new_value = '{\"status\": \"no\"}' WHERE seq = 2"))
+    assert Governance(gov, VIEWER).verify() == ["row 2 was changed after it was written"]
+
+
+def test_deleted_audit_row_is_detected(gov):
+    """Deleting an audit row breaks the chain at the row after it."""
+    g = Governance(gov, EDITOR)
+    g.update_checklist("Q05", status="yes", reason="a")
+    g.update_checklist("Q06", status="no", reason="b")
+    with gov.engine.begin() as conn:
+        conn.execute(text("DELETE FROM gov_audit WHERE seq = 2"))
+    problems = Governance(gov, VIEWER).verify()
+    assert "rows 2–2 are missing (deleted)" in problems
+    assert any("row 3 does not follow" in p for p in problems)
+
+
+def test_cli_export_and_verify(tmp_path, monkeypatch):
+    """`wismo governance export` prints everything with the chain check; a viewer may read; verify fails on tamper."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from wismo.cli import app
+    from wismo.settings import get_settings
+
+    monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/g.db")
+    monkeypatch.setenv("WISMO_USER", "vic")
+    monkeypatch.setenv("WISMO_ROLES", '{"ana": "admin", "vic": "viewer"}')
+    get_settings.cache_clear()
+    runner = CliRunner()
+    out = runner.invoke(app, ["governance", "export", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert len(data["checklist"]) == 10 and len(data["risks"]) == 6
+    assert data["audit_chain"] == {"intact": True, "problems": []}
+    assert runner.invoke(app, ["governance", "verify"]).output.strip() == "audit chain intact"
+    from store import open_store
+
+    with open_store().engine.begin() as conn:
+        conn.execute(text("UPDATE gov_audit SET actor = 'mallory' WHERE seq = 1"))
+    bad = runner.invoke(app, ["governance", "verify"])
+    assert bad.exit_code == 1 and "TAMPERED: row 1 was changed" in bad.output
