@@ -20,6 +20,9 @@ PAGES = {
                 url_path="communication"),
         st.Page("pages/care.py", title="Customer care", icon=":material/support_agent:", url_path="care"),
     ],
+    "Governance": [
+        st.Page("pages/governance.py", title="Governance", icon=":material/gavel:", url_path="governance"),
+    ],
     "Data": [
         st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="quality"),
         st.Page("pages/order.py", title="Order timeline", icon=":material/timeline:", url_path="order"),
@@ -27,6 +30,9 @@ PAGES = {
 }
 
 nav = st.navigation(PAGES)
+from ui.frame import mark_router  # noqa: E402 - after st.navigation, before any page runs
+
+mark_router()
 if nav.url_path not in ("quality",):
     from ui import data
     from ui.frame import sidebar

@@ -16,15 +16,28 @@ ALL = "All"
 FILTER_KEYS = ("grain", "start", "end", "node", "carrier", "channel")
 
 
+def mark_router() -> None:
+    """Called by app.py before it runs a page: this script run goes through the router."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        ctx._wismo_router = True  # type: ignore[attr-defined]
+
+
 def routed() -> None:
     """Run this page inside app.py's router. Every page calls this first.
 
     Streamlit treats a ``pages/`` folder next to the entrypoint as a legacy multipage app
     until ``st.navigation`` has run once in the process: on a fresh server, a deep link such
     as ``/overview?node=…`` would run the page file alone, without the router and sidebar.
-    Switch the process to the router and rerun the same URL."""
+    Then switch the process to the router and rerun the same URL."""
     from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+    ctx = get_script_run_ctx()
+    if getattr(ctx, "_wismo_router", False):
+        return
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
@@ -153,3 +166,22 @@ def orders_behind(view: View, run: str, dimension: str, value: str, key: str) ->
                      query_params=link_params(order=oid))
     else:
         st.caption("Select a row to open its order's timeline.")
+
+
+def current_actor():  # type: ignore[no-untyped-def]
+    """Who is using the app: Streamlit's OIDC login when configured, else a trusted proxy header,
+    else the single local user. The role comes from WISMO_ROLES (see wismo/settings.py)."""
+    from governance.service import Actor
+    from wismo.settings import get_settings
+
+    settings = get_settings()
+    name = None
+    try:
+        if st.user.is_logged_in:
+            name = st.user.get("email") or st.user.get("name")
+    except Exception:  # noqa: BLE001 - no auth configured: st.user has no login state
+        name = None
+    if not name and settings.identity_header:
+        name = st.context.headers.get(settings.identity_header)
+    name = str(name or settings.who())
+    return Actor(name, settings.role_of(name))

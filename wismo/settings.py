@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     #: Governance roles by user name, e.g. WISMO_ROLES='{"ana": "admin", "eli": "editor"}'. Users not
     #: listed are viewers. With no roles configured, the single local user is admin.
     roles: dict[str, str] = {}
+    #: A header set by a trusted reverse proxy that carries the signed-in user (e.g. X-Forwarded-User).
+    identity_header: str = ""
 
     def who(self) -> str:
         return self.user or os.environ.get("USER") or getpass.getuser()

@@ -16,7 +16,8 @@ from tests.metrics.test_kpis import WISMO
 from wismo.contract import TABLES
 
 APP = str(Path(__file__).parents[2] / "app.py")
-PAGES = ["overview", "drivers", "nodes", "carriers", "exceptions", "communication", "care", "data_quality", "order"]
+PAGES = ["overview", "drivers", "nodes", "carriers", "exceptions", "communication", "care", "data_quality", "order",
+         "governance"]
 NODES = [{"node_id": "N1", "name": "East DC", "node_type": "dc", "region": "east"},
          {"node_id": "N2", "name": "Main St store", "node_type": "store", "region": "central"}]
 CARRIERS = [{"carrier_id": "C1", "name": "One", "activation_sla_hours": None},
@@ -140,3 +141,40 @@ def test_empty_store_says_why(app_env):
     at = run_page()
     assert not at.exception
     assert "No figures yet" in at.info[0].value
+
+
+def _as(monkeypatch, user: str) -> None:  # type: ignore[no-untyped-def]
+    from wismo.settings import get_settings
+
+    monkeypatch.setenv("WISMO_USER", user)
+    monkeypatch.setenv("WISMO_ROLES", '{"eli": "editor", "vic": "viewer"}')
+    get_settings.cache_clear()
+
+
+def test_governance_page_viewer_cannot_change(app_env, monkeypatch):
+    """A viewer sees the seeded checklist and risks; the save buttons are disabled."""
+    _as(monkeypatch, "vic")
+    make_store(app_env, fixture_frames())
+    at = run_page("governance")
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.dataframe[0].value.shape[0] == 10 and at.dataframe[1].value.shape[0] == 6
+    saves = [b for b in at.button if b.label in ("Save", "Add")]
+    assert saves and all(b.disabled for b in saves)
+
+
+def test_governance_page_editor_change_lands_in_the_audit(app_env, monkeypatch):
+    """An editor sets Q03 to 'partly' with a reason; the audit trail shows it with old and new values."""
+    from governance.service import Actor, Governance
+
+    _as(monkeypatch, "eli")
+    make_store(app_env, fixture_frames())
+    at = run_page("governance")
+    at.selectbox(key="gov_item").select("Q03")
+    at.selectbox(key="gov_status").select("partly")
+    at.text_input(key="gov_reason").input("cause codes cover 6 of 8 causes")
+    at.button(key="gov_save_checklist").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    last = Governance(open_store(app_env), Actor("t", "viewer")).audit()[-1]
+    assert (last["actor"], last["entity_id"], last["outcome"]) == ("eli", "Q03", "done")
+    assert '"partly"' in last["new_value"] and last["reason"] == "cause codes cover 6 of 8 causes"

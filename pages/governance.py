@@ -1,0 +1,102 @@
+"""Governance: the brief's checklist, risks and controls with their KPIs' live status, actions, audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from governance.service import CONTROL_STATUSES, STATUSES, Governance
+from metrics.views import KPI_IDS
+from ui import data
+from ui.fmt import STATUS_ICON, md
+from ui.frame import current_actor, download, start
+
+page = start("Governance")
+view, run, status = page.view, page.run, page.status
+actor = current_actor()
+gov = Governance(data.store(), actor)
+gov.seed_if_empty()
+st.caption(f"Signed in as {md(actor.name)} ({actor.role}). Viewers read; editors change content; every change "
+           "and every refused attempt is on the audit trail.")
+
+period = data.reporting_period(run, view, page.as_of)
+kpi_status = {t.kpi.id: t.status for t in data.tiles(run, view, period, tuple(KPI_IDS))}
+
+st.subheader("Evaluation checklist")
+checklist = pl.DataFrame(gov.checklist())
+st.dataframe(checklist.select("id", "question", "status", "owner", "evidence", "next_review", "notes"),
+             hide_index=True, key="checklist")
+with st.form("checklist_edit"):
+    c1, c2, c3 = st.columns([1, 1, 3])
+    item = c1.selectbox("Question", checklist["id"].to_list(), key="gov_item")
+    new_status = c2.selectbox("Status", STATUSES, key="gov_status")
+    evidence = c3.text_input("Evidence (text or link)", key="gov_evidence")
+    reason = st.text_input("Reason for the change", key="gov_reason")
+    if st.form_submit_button("Save", disabled=not actor.may("editor"), key="gov_save_checklist"):
+        try:
+            gov.update_checklist(item, status=new_status, evidence=evidence or None, reason=reason)
+            st.success(f"{item} set to {new_status}.")
+            st.rerun()
+        except PermissionError as err:
+            st.error(str(err))
+
+st.subheader("Risks and controls")
+risks = pl.DataFrame(gov.risks()).with_columns(
+    kpi_status=pl.col("kpis").map_elements(
+        lambda ks: " ".join(f"{STATUS_ICON[kpi_status.get(k, 'none')]} {k}" for k in ks), return_dtype=pl.String),
+    effective=pl.col("kpis").map_elements(
+        lambda ks: "not effective" if any(kpi_status.get(k) == "red" for k in ks) else "effective",
+        return_dtype=pl.String))
+st.dataframe(risks.select("id", "risk", "control", "owner", "control_status", "last_tested", "kpi_status",
+                          "effective"), hide_index=True, key="risks")
+st.caption("A control whose linked KPI is off target (■) is shown as not effective.")
+with st.form("risk_edit"):
+    c1, c2, c3 = st.columns(3)
+    rid = c1.selectbox("Control of risk", risks["id"].to_list(), key="gov_risk")
+    cstatus = c2.selectbox("Control status", CONTROL_STATUSES, key="gov_cstatus")
+    tested = c3.date_input("Last tested", value=dt.date.today(), key="gov_tested")
+    rreason = st.text_input("Reason for the change", key="gov_rreason")
+    if st.form_submit_button("Save", disabled=not actor.may("editor"), key="gov_save_risk"):
+        try:
+            gov.update_risk(rid, control_status=cstatus, last_tested=tested, reason=rreason)
+            st.rerun()
+        except PermissionError as err:
+            st.error(str(err))
+
+st.subheader("Actions")
+actions = gov.actions()
+overdue = {a["id"] for a in gov.overdue(dt.date.today())}
+if actions:
+    st.dataframe(pl.DataFrame(actions).with_columns(overdue=pl.col("id").is_in(list(overdue))), hide_index=True,
+                 key="actions")
+else:
+    st.caption("No actions recorded yet.")
+with st.form("action_add"):
+    c1, c2, c3 = st.columns([3, 1, 1])
+    text = c1.text_input("Decision or action", key="gov_action_text")
+    owner = c2.text_input("Owner", key="gov_action_owner")
+    due = c3.date_input("Due", value=dt.date.today() + dt.timedelta(days=7), key="gov_action_due")
+    if st.form_submit_button("Add", disabled=not actor.may("editor"), key="gov_add_action") and text:
+        try:
+            gov.add_action(text, owner, due, dt.date.today(), reason="governance meeting")
+            st.rerun()
+        except PermissionError as err:
+            st.error(str(err))
+
+st.subheader("Audit trail")
+problems = gov.verify()
+if problems:
+    st.error("The audit trail was changed outside the app: " + "; ".join(problems))
+else:
+    st.success("Audit chain intact: no row edited or deleted outside the app.")
+audit = pl.DataFrame(gov.audit(), infer_schema_length=None)
+if audit.height:
+    shown = audit.select("seq", "at", "actor", "role", "action", "entity_id", "old_value", "new_value", "reason",
+                         "outcome")
+    st.dataframe(shown, hide_index=True, key="audit")
+    download(shown, "audit_trail", "dl_audit")
+st.caption("Targets, carrier SLAs and cause-rule thresholds are still set in metrics/catalogue.yaml and "
+           "metrics/rules.yaml; moving them here (versioned, admin only) is open work.")
+
