@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -12,6 +14,10 @@ from ui.frame import link_params, start
 
 page = start("WISMO command centre")
 status, view, run = page.status, page.view, page.run
+overdue = data.overdue_actions(run, dt.date.today())
+if overdue:
+    st.warning(f"{len(overdue)} governance action(s) overdue.")
+    st.page_link("pages/governance.py", label="Open the governance workspace", icon=":material/gavel:")
 as_of = status["as_of"]
 period = data.reporting_period(run, view, as_of)
 if period is None:

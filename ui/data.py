@@ -99,3 +99,10 @@ def rejected(run: str) -> pl.DataFrame:
 @st.cache_data(ttl=60, show_spinner=False)
 def order_timeline(run: str, order_id: str) -> dict[str, pl.DataFrame]:
     return views.order_timeline(store(), order_id)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def overdue_actions(run: str, today: dt.date) -> list[dict]:
+    from governance.service import Actor, Governance
+
+    return Governance(store(), Actor("dashboard", "viewer")).overdue(today)

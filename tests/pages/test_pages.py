@@ -178,3 +178,18 @@ def test_governance_page_editor_change_lands_in_the_audit(app_env, monkeypatch):
     last = Governance(open_store(app_env), Actor("t", "viewer")).audit()[-1]
     assert (last["actor"], last["entity_id"], last["outcome"]) == ("eli", "Q03", "done")
     assert '"partly"' in last["new_value"] and last["reason"] == "cause codes cover 6 of 8 causes"
+
+
+def test_overview_flags_overdue_actions(app_env):
+    """An open action due yesterday is flagged on the overview."""
+    import datetime as dt
+
+    from governance.service import Actor, Governance
+
+    make_store(app_env, fixture_frames())
+    g = Governance(open_store(app_env), Actor("ana", "admin"))
+    g.seed_if_empty()
+    g.add_action("Escalate RegionEx", "carrier_management", dt.date.today() - dt.timedelta(days=1),
+                 dt.date.today() - dt.timedelta(days=8), reason="meeting")
+    at = run_page()
+    assert any("1 governance action(s) overdue" in w.value for w in at.warning)
