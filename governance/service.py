@@ -182,9 +182,22 @@ class Governance:
                          "seeded from the brief on first use", "done")
         return True
 
+    def evidence(self) -> dict[str, dict]:
+        """What the data says per checklist question (see governance/evidence.py)."""
+        from governance.evidence import evidence
+
+        return evidence(self.store, audit_intact=not self.verify())
+
     def export(self) -> dict:
+        from governance.evidence import contradicted
+
         problems = self.verify()
-        return {"checklist": self.checklist(), "risks": self.risks(), "actions": self.actions(),
+        checklist, found = self.checklist(), self.evidence()
+        flagged = contradicted(checklist, found)
+        for q in checklist:
+            q["data_evidence"] = found.get(q["id"], {}).get("text", "")
+            q["yes_contradicted_by_data"] = q["id"] in flagged
+        return {"checklist": checklist, "risks": self.risks(), "actions": self.actions(),
                 "audit": self.audit(), "audit_chain": {"intact": not problems, "problems": problems}}
 
 

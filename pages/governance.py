@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
+from governance.evidence import contradicted
 from governance.service import CONTROL_STATUSES, STATUSES, Governance
 from metrics.views import KPI_IDS
 from ui import data
@@ -25,9 +26,16 @@ period = data.reporting_period(run, view, page.as_of)
 kpi_status = {t.kpi.id: t.status for t in data.tiles(run, view, period, tuple(KPI_IDS))}
 
 st.subheader("Evaluation checklist")
-checklist = pl.DataFrame(gov.checklist())
-st.dataframe(checklist.select("id", "question", "status", "owner", "evidence", "next_review", "notes"),
-             hide_index=True, key="checklist")
+found = gov.evidence()
+flagged = contradicted(gov.checklist(), found)
+checklist = pl.DataFrame(gov.checklist()).with_columns(
+    data_says=pl.col("id").map_elements(lambda q: found.get(q, {}).get("text", ""), return_dtype=pl.String),
+    check=pl.col("id").map_elements(lambda q: "⚠ data contradicts 'yes'" if q in flagged else "",
+                                    return_dtype=pl.String))
+if flagged:
+    st.warning(f"The data contradicts the 'yes' on {', '.join(sorted(flagged))}.")
+st.dataframe(checklist.select("id", "question", "status", "check", "data_says", "owner", "evidence", "next_review",
+                              "notes"), hide_index=True, key="checklist")
 with st.form("checklist_edit"):
     c1, c2, c3 = st.columns([1, 1, 3])
     item = c1.selectbox("Question", checklist["id"].to_list(), key="gov_item")

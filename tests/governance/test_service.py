@@ -113,3 +113,20 @@ def test_cli_export_and_verify(tmp_path, monkeypatch):
         conn.execute(text("UPDATE gov_audit SET actor = 'mallory' WHERE seq = 1"))
     bad = runner.invoke(app, ["governance", "verify"])
     assert bad.exit_code == 1 and "TAMPERED: row 1 was changed" in bad.output
+
+
+def test_data_evidence_flags_a_contradicted_yes(gov, tmp_path):
+    """With 6 WISMO contacts of which 2 unlinked (67% attributed < 80%), a 'yes' on Q03 is contradicted."""
+    from governance.evidence import contradicted
+    from tests.metrics.test_kpis import WISMO
+    from tests.pages.test_pages import make_store
+
+    store_url = gov.url.render_as_string(hide_password=False)
+    make_store(store_url, {k: v for k, v in WISMO.items()})
+    g = Governance(gov, EDITOR)
+    g.update_checklist("Q03", status="yes", reason="we think so")
+    found = g.evidence()
+    assert found["Q03"]["text"].startswith("67% of 6 WISMO contacts")
+    assert contradicted(g.checklist(), found) == {"Q03"}
+    exported = {q["id"]: q for q in g.export()["checklist"]}
+    assert exported["Q03"]["yes_contradicted_by_data"] and not exported["Q01"]["yes_contradicted_by_data"]
