@@ -307,7 +307,11 @@ def dashboard(
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)]
     if headless:
         cmd += ["--server.headless", "true"]
-    raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
+    # Streamlit reads .streamlit/config.toml from its working directory: run it from the project, with the
+    # store's URL resolved here (a relative SQLite path means relative to where the user ran wismo).
+    env = os.environ.copy() | {"WISMO_DATABASE_URL": _store().url.render_as_string(hide_password=False)}
+    typer.echo(f"dashboard: http://localhost:{port}  (Ctrl+C to stop)")
+    raise typer.Exit(subprocess.call(cmd, env=env, cwd=ROOT))
 
 
 @app.command()
