@@ -164,6 +164,55 @@ class Governance:
     def overdue(self, today: dt.date) -> list[dict]:
         return [a for a in self.actions() if a["status"] != "done" and _date(a["due_date"]) < today]
 
+    # ---- governed settings (admin only): a change is a new version, audited ------------------------
+
+    def _new_version(self, kind: str, entity_id: str, old: Any, new: Any, payload: dict, reason: str) -> int:
+        with self.store.engine.begin() as conn:
+            if self.store.dialect == "postgresql":
+                conn.execute(text("LOCK TABLE gov_settings_versions IN EXCLUSIVE MODE"))
+            last = conn.execute(text("SELECT max(version) FROM gov_settings_versions")).scalar_one()
+            version = int(last or 0) + 1
+            conn.execute(text("INSERT INTO gov_settings_versions (version, kind, created_at, created_by, reason, "
+                              "payload) VALUES (:v, :k, :at, :by, :r, :p)"),
+                         {"v": version, "k": kind, "at": dt.datetime.now(dt.UTC), "by": self.actor.name,
+                          "r": reason, "p": json.dumps(payload, sort_keys=True)})
+            self._append(conn, f"set {kind}", kind, entity_id, old, new | {"version": version}, reason, "done")
+        return version
+
+    def set_target(self, kpi_id: str, green: float, red: float, reason: str = "") -> int:
+        """A new targets version with this KPI's red/amber/green thresholds (admin only)."""
+        from metrics.catalogue import Target, load_catalogue
+        from metrics.governed import current, effective_targets
+
+        kpi = load_catalogue().kpi(kpi_id)
+        new = {"green": green, "red": red}
+        self._guard("thresholds", kpi_id, new, reason)
+        if (kpi.good == "up" and green < red) or (kpi.good == "down" and green > red):
+            raise ValueError(f"{kpi_id}: green {green} must be better than red {red} ({kpi.good} is good)")
+        old = effective_targets(self.store)[kpi_id].model_dump()
+        _, payload = current(self.store, "targets")
+        return self._new_version("targets", kpi_id, old, new, payload | {kpi_id: Target(**new).model_dump()}, reason)
+
+    def set_thresholds(self, reason: str = "", refresh: bool = True, **changes: float) -> int:
+        """A new thresholds version for the cause rules and KPI windows (admin only); the figures are
+        recomputed with it unless ``refresh`` is false."""
+        from metrics.catalogue import Thresholds
+        from metrics.governed import effective_rules
+
+        unknown = set(changes) - set(Thresholds.model_fields)
+        if unknown:
+            raise ValueError(f"unknown thresholds {sorted(unknown)}; known: {sorted(Thresholds.model_fields)}")
+        self._guard("thresholds", "rules", changes, reason)
+        current_values = effective_rules(self.store).thresholds.model_dump()
+        old = {k: current_values[k] for k in changes}
+        payload = Thresholds.model_validate(current_values | changes).model_dump()
+        version = self._new_version("thresholds", "rules", old, changes, payload, reason)
+        if refresh:
+            from metrics.cube import refresh as recompute
+
+            recompute(self.store)
+        return version
+
     def seed_if_empty(self) -> bool:
         """Seed the brief's ten questions and six risks on first use (recorded in the audit log)."""
         with self.store.engine.begin() as conn:

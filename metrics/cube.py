@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from metrics.catalogue import RuleSet, load_catalogue, load_rules
+from metrics.catalogue import RuleSet, load_catalogue
 from metrics.engine import CUTS, GRAINS, Request, causes, compute, context
 from metrics.portable import backend as make_backend
 from store import bulk
@@ -74,8 +74,13 @@ def build(tables: dict[str, pl.DataFrame], as_of: dt.datetime, rules: RuleSet, e
 
 def refresh(store: Store, as_of: dt.datetime | None = None, rules: RuleSet | None = None,
             engine: str = "polars") -> RefreshResult:
-    """Recompute the figures into the store, replacing the previous ones in one transaction."""
-    rules = rules or load_rules()
+    """Recompute the figures into the store, replacing the previous ones in one transaction.
+
+    Without ``rules``, the rules in force are used: the repo's defaults with the newest governed
+    thresholds (metrics/governed.py)."""
+    from metrics.governed import effective_rules
+
+    rules = rules or effective_rules(store)
     as_of = as_of or default_as_of(store)
     started = time.perf_counter()
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import text
 
-from metrics.catalogue import Kpi, load_catalogue
+from metrics.catalogue import Kpi, Target, load_catalogue
+from metrics.governed import effective_targets
 from store.db import Store
 
 UTC_US = pl.Datetime("us", "UTC")
@@ -136,6 +137,7 @@ def reporting_period(store: Store, view: View, as_of: dt.datetime | None) -> dt.
 @dataclass(frozen=True)
 class Tile:
     kpi: Kpi
+    target: Target  # in force: the catalogue default or the newest governed one
     period: dt.date | None  # the period the value is for (the newest with a value, up to the reporting one)
     value: float | None
     previous: float | None
@@ -165,6 +167,7 @@ def tiles(store: Store, view: View, period: dt.date | None, kpis: list[str] = KP
     """One tile per KPI: its value in the reporting period (or the newest period before it with a value,
     e.g. first-contact resolution, which needs the repeat window to pass), the period before, status, sparkline."""
     cat = load_catalogue()
+    targets = effective_targets(store)
     df = figures(store, kpis, view)
     out = []
     for kid in kpis:
@@ -177,8 +180,8 @@ def tiles(store: Store, view: View, period: dt.date | None, kpis: list[str] = KP
         cur = valued.tail(1)
         prev = valued.slice(max(valued.height - 2, 0), 1) if valued.height >= 2 else valued.head(0)
         value = cur["value"][0] if cur.height else None
-        out.append(Tile(k, cur["period_start"][0] if cur.height else None, value,
-                        prev["value"][0] if prev.height else None, k.status(value),
+        out.append(Tile(k, targets[kid], cur["period_start"][0] if cur.height else None, value,
+                        prev["value"][0] if prev.height else None, k.status(value, targets[kid]),
                         cur["numerator"][0] if cur.height else None, cur["denominator"][0] if cur.height else None,
                         s.tail(spark)["value"].to_list()))
     return out
@@ -263,8 +266,13 @@ def scorecard(store: Store, view: View, dimension: str, period: dt.date | None,
     for kid in kpis:
         if kid not in wide.columns:
             wide = wide.with_columns(pl.lit(None, pl.Float64).alias(kid))
-    statuses = [pl.col(k).map_elements(cat.kpi(k).status, return_dtype=pl.String,
-                                       skip_nulls=False).alias(f"{k}__status") for k in kpis]
+    targets = effective_targets(store)
+
+    def status_of(kid: str):  # type: ignore[no-untyped-def]
+        return lambda v: cat.kpi(kid).status(v, targets[kid])
+
+    statuses = [pl.col(k).map_elements(status_of(k), return_dtype=pl.String, skip_nulls=False)
+                .alias(f"{k}__status") for k in kpis]
     return wide.select(dimension, *kpis).with_columns(statuses).sort(dimension)
 
 

@@ -93,6 +93,46 @@ with st.form("action_add"):
         except PermissionError as err:
             st.error(str(err))
 
+st.subheader("Targets and thresholds")
+from metrics.catalogue import Thresholds, load_catalogue  # noqa: E402
+from metrics.governed import effective_rules  # noqa: E402
+
+targets = data.targets(run)
+cat = load_catalogue()
+st.dataframe(pl.DataFrame([{"kpi": k, "title": cat.kpi(k).title, "green": v.green, "red": v.red,
+                            "good": cat.kpi(k).good} for k, v in targets.items()]), hide_index=True, key="targets")
+rules = effective_rules(data.store())
+st.caption(f"Cause rules in force: version {md(rules.version)} — "
+           + ", ".join(f"{k} = {v:g}" for k, v in rules.thresholds.model_dump().items()))
+with st.form("target_edit"):
+    c1, c2, c3 = st.columns([2, 1, 1])
+    tk = c1.selectbox("KPI", list(targets), format_func=lambda k: cat.kpi(k).title, key="gov_target_kpi")
+    green = c2.number_input("Green at or better than", value=float(targets[tk].green), format="%.4f",
+                            key="gov_target_green")
+    red = c3.number_input("Red when worse than", value=float(targets[tk].red), format="%.4f", key="gov_target_red")
+    treason = st.text_input("Reason", key="gov_target_reason")
+    if st.form_submit_button("Set target", disabled=not actor.may("admin"), key="gov_set_target"):
+        try:
+            gov.set_target(tk, green=green, red=red, reason=treason)
+            st.cache_data.clear()
+            st.rerun()
+        except (PermissionError, ValueError) as err:
+            st.error(str(err))
+with st.form("threshold_edit"):
+    c1, c2 = st.columns(2)
+    name = c1.selectbox("Threshold", list(Thresholds.model_fields), key="gov_threshold")
+    value = c2.number_input("New value", value=float(rules.thresholds.model_dump()[name]), key="gov_threshold_value")
+    hreason = st.text_input("Reason", key="gov_threshold_reason")
+    if st.form_submit_button("Set threshold and recompute", disabled=not actor.may("admin"), key="gov_set_threshold"):
+        try:
+            with st.spinner("Recomputing the figures with the new rule version…"):
+                gov.set_thresholds(reason=hreason, **{name: value})
+            st.cache_data.clear()
+            st.rerun()
+        except (PermissionError, ValueError) as err:
+            st.error(str(err))
+st.caption("Only admins change targets and thresholds; each change is a new version on the audit trail.")
+
 st.subheader("Audit trail")
 problems = gov.verify()
 if problems:
@@ -105,6 +145,6 @@ if audit.height:
                          "outcome")
     st.dataframe(shown, hide_index=True, key="audit")
     download(shown, "audit_trail", "dl_audit")
-st.caption("Targets, carrier SLAs and cause-rule thresholds are still set in metrics/catalogue.yaml and "
-           "metrics/rules.yaml; moving them here (versioned, admin only) is open work.")
+st.caption("Per-carrier milestone SLAs and per-node/carrier targets are still set in the data (carriers table) "
+           "and metrics/catalogue.yaml.")
 

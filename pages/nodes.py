@@ -63,6 +63,7 @@ for col, kid in zip(cols, DETAIL, strict=True):
     v = now[0] if now.len() else None
     col.metric(kk.title, kk.display(v), help=kk.definition, border=True,
                chart_data=spark(kk, s.tail(12)["value"].to_list()))
-    col.caption(f"{STATUS_ICON[kk.status(v)]} target {kk.display(kk.target.green)}")
+    target = data.targets(run)[kid]
+    col.caption(f"{STATUS_ICON[kk.status(v, target)]} target {kk.display(target.green)}")
 
 orders_behind(view, run, "node", detail, "node_contacts")

@@ -31,7 +31,7 @@ cols = st.columns(4)
 for i, t in enumerate(tiles):
     k = t.kpi
     with cols[i % 4]:
-        target = k.display(k.target.green)
+        target = k.display(t.target.green)
         st.metric(
             f"{STATUS_ICON[t.status]} {k.title}", k.display(t.value), delta=t.delta_text(),
             delta_color="inverse" if k.good == "down" else "normal",

@@ -321,3 +321,15 @@ class GovAudit(Base):
     outcome: Mapped[str] = mapped_column(String)  # done | refused
     prev_hash: Mapped[str] = mapped_column(String, unique=True)
     hash: Mapped[str] = mapped_column(String)
+
+
+class GovSettingsVersion(Base):
+    """A governed version of targets or cause-rule thresholds: the newest per kind is in force."""
+
+    __tablename__ = "gov_settings_versions"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String)  # targets | thresholds
+    created_at: Mapped[dt.datetime] = mapped_column(TS)
+    created_by: Mapped[str] = mapped_column(String)
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)  # JSON: the whole setting of that kind, not a diff

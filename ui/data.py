@@ -106,3 +106,10 @@ def overdue_actions(run: str, today: dt.date) -> list[dict]:
     from governance.service import Actor, Governance
 
     return Governance(store(), Actor("dashboard", "viewer")).overdue(today)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def targets(run: str) -> dict:
+    from metrics.governed import effective_targets
+
+    return effective_targets(store())

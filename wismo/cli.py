@@ -43,6 +43,38 @@ def governance_export(fmt: Annotated[str, typer.Option("--format", help="json.")
     typer.echo(json.dumps(_governance().export(), indent=1, default=str))
 
 
+@gov_app.command("set-target")
+def governance_set_target(
+    kpi: Annotated[str, typer.Argument(help="KPI id, e.g. wismo_contact_rate.")],
+    green: Annotated[float, typer.Option(help="On target at or better than this (as a ratio, e.g. 0.06).")],
+    red: Annotated[float, typer.Option(help="Off target when worse than this.")],
+    reason: Annotated[str, typer.Option(help="Why: kept on the audit trail.")],
+) -> None:
+    """Set a KPI's red/amber/green thresholds (admin only): a new, audited targets version."""
+    try:
+        version = _governance().set_target(kpi, green=green, red=red, reason=reason)
+    except (PermissionError, ValueError, KeyError) as err:
+        typer.echo(f"refused: {err}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"targets version {version}: {kpi} green {green}, red {red}")
+
+
+@gov_app.command("set-threshold")
+def governance_set_threshold(
+    name: Annotated[str, typer.Argument(help="activation_sla_hours, stale_scan_hours, notify_window_hours or "
+                                             "repeat_window_days.")],
+    value: Annotated[float, typer.Argument(help="The new value.")],
+    reason: Annotated[str, typer.Option(help="Why: kept on the audit trail.")],
+) -> None:
+    """Change a cause-rule / KPI threshold (admin only): a new, audited rule version; figures are recomputed."""
+    try:
+        version = _governance().set_thresholds(reason=reason, **{name: value})
+    except (PermissionError, ValueError) as err:
+        typer.echo(f"refused: {err}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"thresholds version {version}: {name} = {value}; figures refreshed")
+
+
 @gov_app.command("verify")
 def governance_verify() -> None:
     """Check the audit trail's hash chain; exit 1 if a row was edited or deleted outside the app."""

@@ -1,0 +1,83 @@
+"""Governed targets and thresholds: admin only, versioned, audited, and used by the figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from governance.service import Actor, Governance
+from metrics import views
+from metrics.governed import effective_rules, effective_targets
+from store import bulk
+from tests.metrics.build import frames, t
+from tests.metrics.test_causes import CARRIERS, CASES, merge
+from tests.metrics.test_kpis import WISMO
+from tests.pages.test_pages import make_store
+
+ADMIN, EDITOR = Actor("ana", "admin"), Actor("eli", "editor")
+
+
+def _url(store) -> str:  # type: ignore[no-untyped-def]
+    return store.url.render_as_string(hide_password=False)
+
+
+def test_target_change_is_versioned_audited_and_changes_the_status(store):
+    """WISMO week of 29 Dec is 2.0 per shipped order: red against 0.06/0.09, green against 2.5/3.0."""
+    make_store(_url(store), dict(WISMO))
+    period = t("2025-12-29 00:00").date()
+    tile = views.tiles(store, views.View(), period, ["wismo_contact_rate"])[0]
+    assert (tile.value, tile.status) == (2.0, "red")
+    g = Governance(store, ADMIN)
+    version = g.set_target("wismo_contact_rate", green=2.5, red=3.0, reason="fixture scale")
+    assert version == 1 and effective_targets(store)["wismo_contact_rate"].green == 2.5
+    tile = views.tiles(store, views.View(), period, ["wismo_contact_rate"])[0]
+    assert tile.status == "green" and tile.target.red == 3.0
+    last = g.audit()[-1]
+    assert (last["action"], last["entity_id"], last["actor"]) == ("set targets", "wismo_contact_rate", "ana")
+    assert '"green": 0.06' in last["old_value"] and '"green": 2.5' in last["new_value"]
+    assert g.verify() == []
+
+
+def test_editor_cannot_change_targets_and_direction_is_checked(store):
+    """Targets are admin-only (the refusal is audited); a green worse than red is refused."""
+    g = Governance(store, EDITOR)
+    with pytest.raises(PermissionError):
+        g.set_target("wismo_contact_rate", green=0.05, red=0.08)
+    assert g.audit()[-1]["outcome"] == "refused"
+    with pytest.raises(ValueError, match="must be better than red"):
+        Governance(store, ADMIN).set_target("tracking_activation_ontime", green=0.8, red=0.9)
+
+
+def test_threshold_change_makes_a_new_rule_version_and_refreshes(store):
+    """ST1 has had no scan for 60.5 h: stale at the default 48 h, true demand once the threshold is 72 h."""
+    data = frames(**merge(CASES["ST1"][0], {"carriers": CARRIERS}))
+    make_store(_url(store), data)
+    cause = lambda: bulk.read_sql(store, "SELECT cause FROM contact_causes")["cause"].to_list()  # noqa: E731
+    assert cause() == ["tracking_stale"]
+    version = Governance(store, ADMIN).set_thresholds(stale_scan_hours=72, reason="peak: carriers scan less often")
+    assert effective_rules(store).version == f"2025.1+g{version}"
+    assert cause() == ["true_demand"]
+    runs = bulk.read_sql(store, "SELECT rule_version FROM metric_runs ORDER BY started_at")["rule_version"].to_list()
+    assert runs[-1] == f"2025.1+g{version}"
+    with pytest.raises(ValueError, match="unknown thresholds"):
+        Governance(store, ADMIN).set_thresholds(stale_hours=10)
+
+
+def test_cli_set_target_respects_roles(tmp_path, monkeypatch):
+    """The single local user (no roles configured) may set a target; a configured viewer may not."""
+    from typer.testing import CliRunner
+
+    from wismo.cli import app
+    from wismo.settings import get_settings
+
+    monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/s.db")
+    monkeypatch.setenv("WISMO_USER", "vic")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    ok = runner.invoke(app, ["governance", "set-target", "wismo_contact_rate", "--green", "0.05", "--red", "0.08",
+                             "--reason", "new baseline"])
+    assert ok.exit_code == 0 and "targets version 1" in ok.output
+    monkeypatch.setenv("WISMO_ROLES", '{"ana": "admin"}')
+    get_settings.cache_clear()
+    refused = runner.invoke(app, ["governance", "set-target", "wismo_contact_rate", "--green", "0.04", "--red",
+                                  "0.08", "--reason", "try"])
+    assert refused.exit_code == 1 and "vic (viewer) may not change thresholds" in refused.output
