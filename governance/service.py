@@ -213,6 +213,35 @@ class Governance:
             recompute(self.store)
         return version
 
+    def set_carrier_sla(self, carrier_id: str, *, activation_sla_hours: float | None = None,
+                        stale_scan_hours: float | None = None, escalation_contact: str | None = None,
+                        reason: str = "", refresh: bool = True) -> int:
+        """A carrier's milestone SLA (admin only): activation hours feed tracking activation and the
+        not-activated cause; stale-scan hours and the escalation contact are shown with its breaches."""
+        from metrics.governed import current
+
+        changes = {k: v for k, v in (("activation_sla_hours", activation_sla_hours),
+                                     ("stale_scan_hours", stale_scan_hours),
+                                     ("escalation_contact", escalation_contact)) if v is not None}
+        self._guard("thresholds", carrier_id, changes, reason)
+        for k in ("activation_sla_hours", "stale_scan_hours"):
+            if k in changes and not float(changes[k]) > 0:
+                raise ValueError(f"{k} must be a positive number of hours")
+        with self.store.engine.connect() as conn:
+            known = conn.execute(text("SELECT count(*) FROM carriers WHERE carrier_id = :c"),
+                                 {"c": carrier_id}).scalar_one()
+        if not known:
+            raise KeyError(f"no carrier {carrier_id!r} in the store")
+        _, payload = current(self.store, "carrier_slas")
+        old = payload.get(carrier_id, {})
+        version = self._new_version("carrier_slas", carrier_id, old, changes,
+                                    payload | {carrier_id: old | changes}, reason)
+        if refresh and "activation_sla_hours" in changes:
+            from metrics.cube import refresh as recompute
+
+            recompute(self.store)
+        return version
+
     def seed_if_empty(self) -> bool:
         """Seed the brief's ten questions and six risks on first use (recorded in the audit log)."""
         with self.store.engine.begin() as conn:

@@ -40,11 +40,15 @@ class RefreshResult:
 
 
 def default_as_of(store: Store) -> dt.datetime:
-    """The as-of of the newest landed load, or now."""
-    got = bulk.read_sql(store, "SELECT max(as_of) AS a FROM load_runs WHERE status = 'landed'",
-                        {"a": pl.Datetime("us", "UTC")})
-    value = got["a"][0] if got.height else None
-    return value if value is not None else dt.datetime.now(dt.UTC).replace(microsecond=0)
+    """The newer of the newest landed load's as-of and the last refresh's (so a re-refresh after a
+    governed change keeps the figures' as-of); now when there is neither."""
+    found = []
+    for sql in ("SELECT max(as_of) AS a FROM load_runs WHERE status = 'landed'",
+                "SELECT max(as_of) AS a FROM metric_runs"):
+        got = bulk.read_sql(store, sql, {"a": pl.Datetime("us", "UTC")})
+        if got.height and got["a"][0] is not None:
+            found.append(got["a"][0])
+    return max(found) if found else dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def build(tables: dict[str, pl.DataFrame], as_of: dt.datetime, rules: RuleSet, engine: str = "polars",
@@ -78,13 +82,13 @@ def refresh(store: Store, as_of: dt.datetime | None = None, rules: RuleSet | Non
 
     Without ``rules``, the rules in force are used: the repo's defaults with the newest governed
     thresholds (metrics/governed.py)."""
-    from metrics.governed import effective_rules
+    from metrics.governed import apply_carrier_slas, carrier_slas, effective_rules
 
     rules = rules or effective_rules(store)
     as_of = as_of or default_as_of(store)
     started = time.perf_counter()
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    tables = {t: bulk.read_table(store, t) for t in TABLES}
+    tables = apply_carrier_slas({t: bulk.read_table(store, t) for t in TABLES}, carrier_slas(store))
     built = build(tables, as_of, rules, engine, run_id)
     seconds = time.perf_counter() - started
     figures, n_causes = built["kpi_cube"].height, built["contact_causes"].height

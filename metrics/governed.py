@@ -1,14 +1,16 @@
-"""Targets and cause-rule thresholds in force: the repo's defaults overlaid with the newest
-governed version in the store (written, audited and versioned by the governance workspace).
+"""Targets, cause-rule thresholds and carrier milestone SLAs in force: the repo's defaults (and the
+carriers table) overlaid with the newest governed versions in the store (written, audited and
+versioned by the governance workspace).
 
-A governed thresholds version N turns rule-set version ``2025.1`` into ``2025.1+g N``, which every
-refresh records with its figures.
+The newest governed version N that changes figures (thresholds or carrier SLAs) turns rule-set
+version ``2025.1`` into ``2025.1+gN``, which every refresh records with its figures.
 """
 
 from __future__ import annotations
 
 import json
 
+import polars as pl
 from sqlalchemy import text
 
 from metrics.catalogue import RuleSet, Target, load_catalogue, load_rules
@@ -26,10 +28,28 @@ def current(store: Store, kind: str) -> tuple[int | None, dict]:
 def effective_rules(store: Store) -> RuleSet:
     base = load_rules()
     version, payload = current(store, "thresholds")
-    if version is None:
+    sla_version, _ = current(store, "carrier_slas")
+    newest = max(v for v in (version, sla_version, 0) if v is not None)
+    if not newest:
         return base
-    return RuleSet.model_validate({**base.model_dump(), "version": f"{base.version}+g{version}",
+    return RuleSet.model_validate({**base.model_dump(), "version": f"{base.version}+g{newest}",
                                    "thresholds": {**base.thresholds.model_dump(), **payload}})
+
+
+def carrier_slas(store: Store) -> dict[str, dict]:
+    """Governed milestone SLAs per carrier: activation_sla_hours, stale_scan_hours, escalation_contact."""
+    return current(store, "carrier_slas")[1]
+
+
+def apply_carrier_slas(tables: dict[str, pl.DataFrame], slas: dict[str, dict]) -> dict[str, pl.DataFrame]:
+    """The tables with each governed activation SLA in place of the carriers table's own. Pure."""
+    hours = {c: v["activation_sla_hours"] for c, v in slas.items() if v.get("activation_sla_hours") is not None}
+    if not hours or "carriers" not in tables:
+        return tables
+    carriers = tables["carriers"].with_columns(
+        activation_sla_hours=pl.col("carrier_id").replace_strict(hours, default=pl.col("activation_sla_hours"),
+                                                                 return_dtype=pl.Float64))
+    return tables | {"carriers": carriers}
 
 
 def effective_targets(store: Store) -> dict[str, Target]:

@@ -276,6 +276,26 @@ def scorecard(store: Store, view: View, dimension: str, period: dt.date | None,
     return wide.select(dimension, *kpis).with_columns(statuses).sort(dimension)
 
 
+def carrier_slas(store: Store) -> pl.DataFrame:
+    """Each carrier's milestone SLA in force: governed, else the carriers table, else the default."""
+    from metrics.governed import carrier_slas as governed
+    from metrics.governed import effective_rules
+
+    th = effective_rules(store).thresholds
+    own = _sql(store, "SELECT carrier_id, activation_sla_hours FROM carriers ORDER BY carrier_id",
+               schema={"activation_sla_hours": pl.Float64})
+    slas = governed(store)
+    rows = []
+    for cid, hours in own.iter_rows():
+        g = slas.get(cid, {})
+        rows.append({"carrier": cid,
+                     "activation SLA (h)": g.get("activation_sla_hours") or hours or th.activation_sla_hours,
+                     "stale scan (h)": g.get("stale_scan_hours") or th.stale_scan_hours,
+                     "escalation": g.get("escalation_contact", "")})
+    return pl.DataFrame(rows, schema={"carrier": pl.String, "activation SLA (h)": pl.Float64,
+                                      "stale scan (h)": pl.Float64, "escalation": pl.String})
+
+
 def latency(store: Store, view: View) -> pl.DataFrame:
     df = _sql(store, "SELECT carrier_id, period_start, events, p50_hours, p90_hours FROM carrier_latency "
                      "WHERE grain = :grain", {"grain": view.grain},

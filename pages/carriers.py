@@ -34,7 +34,7 @@ shown = card.select("carrier", *[
     pl.concat_str([pl.col(f"{k}__status").replace_strict(STATUS_ICON, default="○"), pl.lit(" "),
                    pl.col(k).map_elements(cat.kpi(k).display, return_dtype=pl.String, skip_nulls=False)])
     .alias(cat.kpi(k).title) for k in KPIS]).join(lat_now, on="carrier", how="left").join(
-    acts, on="carrier", how="left")
+    acts, on="carrier", how="left").join(data.carrier_slas(run), on="carrier", how="left")
 st.subheader(f"Scorecard, {view.grain} starting {period:%Y-%m-%d}")
 st.dataframe(shown, hide_index=True, key="carrier_scorecard")
 download(shown, "carrier_scorecard", "dl_carrier")

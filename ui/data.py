@@ -113,3 +113,8 @@ def targets(run: str) -> dict:
     from metrics.governed import effective_targets
 
     return effective_targets(store())
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def carrier_slas(run: str) -> pl.DataFrame:
+    return views.carrier_slas(store())

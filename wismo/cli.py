@@ -75,6 +75,25 @@ def governance_set_threshold(
     typer.echo(f"thresholds version {version}: {name} = {value}; figures refreshed")
 
 
+@gov_app.command("set-carrier-sla")
+def governance_set_carrier_sla(
+    carrier: Annotated[str, typer.Argument(help="carrier_id")],
+    reason: Annotated[str, typer.Option(help="Why: kept on the audit trail.")],
+    activation_hours: Annotated[float | None, typer.Option(help="Tracking activation SLA in hours.")] = None,
+    stale_hours: Annotated[float | None, typer.Option(help="Hours without a scan before escalation.")] = None,
+    escalation: Annotated[str | None, typer.Option(help="Who to escalate to.")] = None,
+) -> None:
+    """Set a carrier's milestone SLA (admin only); an activation change recomputes the figures."""
+    try:
+        version = _governance().set_carrier_sla(carrier, activation_sla_hours=activation_hours,
+                                                stale_scan_hours=stale_hours, escalation_contact=escalation,
+                                                reason=reason)
+    except (PermissionError, ValueError, KeyError) as err:
+        typer.echo(f"refused: {err}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"carrier SLAs version {version}: {carrier} updated")
+
+
 @gov_app.command("verify")
 def governance_verify() -> None:
     """Check the audit trail's hash chain; exit 1 if a row was edited or deleted outside the app."""

@@ -81,3 +81,20 @@ def test_cli_set_target_respects_roles(tmp_path, monkeypatch):
     refused = runner.invoke(app, ["governance", "set-target", "wismo_contact_rate", "--green", "0.04", "--red",
                                   "0.08", "--reason", "try"])
     assert refused.exit_code == 1 and "vic (viewer) may not change thresholds" in refused.output
+
+
+def test_carrier_activation_sla_feeds_the_figures(store):
+    """C1's SLA 24 h → 26 h: P2 (first scan at 25 h) turns on time, week of 29 Dec 3/6 → 4/6 (by hand:
+    P1 P2 P3 P8 on time; P6, P9 late; P4, P7 still pending at as-of)."""
+    from tests.metrics.test_kpis import ACTIVATION
+
+    make_store(_url(store), dict(ACTIVATION))
+    sql = ("SELECT period_start, numerator, denominator FROM kpi_cube WHERE kpi = 'tracking_activation_ontime' "
+           "AND grain = 'week' AND dimension = 'all' ORDER BY period_start")
+    assert bulk.read_sql(store, sql).rows()[0][1:] == (3.0, 6.0)
+    version = Governance(store, ADMIN).set_carrier_sla("C1", activation_sla_hours=26, escalation_contact="ops@c1",
+                                                       reason="contract amendment")
+    assert bulk.read_sql(store, sql).rows()[0][1:] == (4.0, 6.0)
+    assert effective_rules(store).version == f"2025.1+g{version}"
+    with pytest.raises(KeyError, match="no carrier"):
+        Governance(store, ADMIN).set_carrier_sla("ZZ", activation_sla_hours=10)

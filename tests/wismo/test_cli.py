@@ -15,7 +15,7 @@ from wismo.cli import app
 runner = CliRunner()
 SUBCOMMANDS = [["demo"], ["load"], ["check"], ["db"], ["db", "status"], ["db", "upgrade"], ["dashboard"], ["up"],
                ["kpis"], ["causes"], ["refresh"], ["governance"], ["governance", "export"], ["governance", "verify"],
-               ["governance", "set-target"], ["governance", "set-threshold"]]
+               ["governance", "set-target"], ["governance", "set-threshold"], ["governance", "set-carrier-sla"]]
 
 
 @pytest.mark.parametrize("args", SUBCOMMANDS, ids=[" ".join(a) for a in SUBCOMMANDS])
