@@ -140,6 +140,10 @@ if problems:
 else:
     st.success("Audit chain intact: no row edited or deleted outside the app.")
 audit = pl.DataFrame(gov.audit(), infer_schema_length=None)
+st.markdown("**Latest changes**")
+for row in reversed(gov.audit()[-5:]):
+    st.text(f"#{row['seq']} {row['at']} {row['actor']} ({row['role']}) {row['action']} {row['entity_id']}: "
+            f"{row['old_value']} → {row['new_value']} [{row['outcome']}] {row['reason']}")
 if audit.height:
     shown = audit.select("seq", "at", "actor", "role", "action", "entity_id", "old_value", "new_value", "reason",
                          "outcome")

@@ -128,3 +128,23 @@ def test_red_tile_leads_to_the_node_and_an_order(server, browser):
     assert page.locator('[data-testid="stException"]').count() == 0
     shot(page, "order_timeline")
     page.close()
+
+
+def test_editing_a_checklist_item_shows_in_the_audit_trail(server, browser):
+    """In the governance page an editor (the local user) sets Q03 to 'partly'; the change is listed."""
+    page = open_page(browser, f"{server}/governance", "Audit trail")
+
+    def choose(label: str, option: str) -> None:
+        box = page.locator('[data-testid="stSelectbox"]', has_text=label).first
+        box.click()
+        page.locator('[role="option"]', has_text=option).first.click()
+        page.wait_for_timeout(300)
+
+    choose("Question", "Q03")
+    choose("Status", "partly")
+    page.get_by_label("Reason for the change").first.fill("cause codes cover 6 of 8 causes")
+    page.locator('[data-testid="stFormSubmitButton"] button', has_text="Save").first.click()
+    page.get_by_text("cause codes cover 6 of 8 causes").first.wait_for(timeout=30_000)
+    assert page.get_by_text('"partly"').count() >= 1
+    shot(page, "governance_edit")
+    page.close()
