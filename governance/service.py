@@ -29,8 +29,9 @@ STATUSES = ("yes", "partly", "no", "not_assessed")
 CONTROL_STATUSES = ("designed", "operating", "not_tested", "failed")
 GENESIS = "0" * 64
 SEED = Path(__file__).parent / "seed.yaml"
-NEEDS = {"checklist": "editor", "risk": "editor", "action": "editor", "roles": "admin", "thresholds": "admin",
-         "import": "editor"}
+NEEDS = {"checklist": "editor", "risk": "editor", "action": "editor", "raci": "editor", "roles": "admin",
+         "thresholds": "admin", "import": "editor"}
+RACI = ("R", "A", "C", "I")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,28 @@ class Governance:
 
     def actions(self) -> list[dict]:
         return self._rows("SELECT * FROM gov_actions ORDER BY due_date, id")
+
+    def raci(self) -> list[dict]:
+        return self._rows("SELECT * FROM gov_raci ORDER BY subject_kind, subject_id, function")
+
+    def responsible(self, subject_kind: str, subject_id: str) -> list[str]:
+        """The functions Responsible for a KPI or control (alerts go to them)."""
+        return [r["function"] for r in self.raci() if (r["subject_kind"], r["subject_id"], r["letter"])
+                == (subject_kind, subject_id, "R")]
+
+    def set_raci(self, subject_kind: str, subject_id: str, function: str, letter: str, reason: str = "") -> None:
+        if letter not in RACI:
+            raise ValueError(f"letter must be one of {RACI}")
+        key = f"{subject_kind}:{subject_id}:{function}"
+        self._guard("raci", key, {"letter": letter}, reason)
+        with self.store.engine.begin() as conn:
+            old = conn.execute(text("SELECT letter FROM gov_raci WHERE subject_kind = :k AND subject_id = :s "
+                                    "AND function = :f"), {"k": subject_kind, "s": subject_id, "f": function}).first()
+            if old is None:
+                raise KeyError(f"no RACI row for {key}")
+            conn.execute(text("UPDATE gov_raci SET letter = :l WHERE subject_kind = :k AND subject_id = :s "
+                              "AND function = :f"), {"l": letter, "k": subject_kind, "s": subject_id, "f": function})
+            self._append(conn, "update raci", "raci", key, {"letter": old[0]}, {"letter": letter}, reason, "done")
 
     def audit(self) -> list[dict]:
         return self._rows("SELECT * FROM gov_audit ORDER BY seq")
@@ -243,22 +266,36 @@ class Governance:
         return version
 
     def seed_if_empty(self) -> bool:
-        """Seed the brief's ten questions and six risks on first use (recorded in the audit log)."""
+        """Seed what is empty from the brief: the ten questions and six risks, and the RACI (also for a
+        workspace created before RACI existed). Each seeding is recorded in the audit log."""
+        seed = yaml.safe_load(SEED.read_text())
+        seeded = False
         with self.store.engine.begin() as conn:
-            if conn.execute(text("SELECT count(*) FROM gov_checklist")).scalar_one():
-                return False
-            seed = yaml.safe_load(SEED.read_text())
-            for q in seed["checklist"]:
-                conn.execute(text("INSERT INTO gov_checklist (id, question, status, owner, evidence, next_review, "
-                                  "notes) VALUES (:id, :question, 'not_assessed', :owner, '', NULL, '')"), q)
-            for r in seed["risks"]:
-                conn.execute(text("INSERT INTO gov_risks (id, risk, control, owner, control_status, last_tested, "
-                                  "kpis) VALUES (:id, :risk, :control, :owner, 'not_tested', NULL, :kpis)"),
-                             r | {"kpis": json.dumps(r["kpis"])})
-            self._append(conn, "seed", "workspace", "brief", None,
-                         {"checklist": len(seed["checklist"]), "risks": len(seed["risks"])},
-                         "seeded from the brief on first use", "done")
-        return True
+            if not conn.execute(text("SELECT count(*) FROM gov_checklist")).scalar_one():
+                for q in seed["checklist"]:
+                    conn.execute(text("INSERT INTO gov_checklist (id, question, status, owner, evidence, "
+                                      "next_review, notes) VALUES (:id, :question, 'not_assessed', :owner, '', "
+                                      "NULL, '')"), q)
+                for r in seed["risks"]:
+                    conn.execute(text("INSERT INTO gov_risks (id, risk, control, owner, control_status, "
+                                      "last_tested, kpis) VALUES (:id, :risk, :control, :owner, 'not_tested', NULL, "
+                                      ":kpis)"), r | {"kpis": json.dumps(r["kpis"])})
+                self._append(conn, "seed", "workspace", "brief", None,
+                             {"checklist": len(seed["checklist"]), "risks": len(seed["risks"])},
+                             "seeded from the brief on first use", "done")
+                seeded = True
+            if not conn.execute(text("SELECT count(*) FROM gov_raci")).scalar_one():
+                raci = [("kpi", kpi, f, _letter(f, responsible))
+                        for kpi, responsible in seed["kpi_responsible"].items() for f in seed["functions"]]
+                raci += [("control", r["id"], f, _letter(f, r["owner"])) for r in seed["risks"]
+                         for f in seed["functions"]]
+                for kind, subject, function, letter in raci:
+                    conn.execute(text("INSERT INTO gov_raci (subject_kind, subject_id, function, letter) "
+                                      "VALUES (:k, :s, :f, :l)"), {"k": kind, "s": subject, "f": function, "l": letter})
+                self._append(conn, "seed", "raci", "defaults", None, {"raci": len(raci)},
+                             "default RACI: owner R, retail A, IT/digital C, others I", "done")
+                seeded = True
+        return seeded
 
     def evidence(self) -> dict[str, dict]:
         """What the data says per checklist question (see governance/evidence.py)."""
@@ -275,8 +312,15 @@ class Governance:
         for q in checklist:
             q["data_evidence"] = found.get(q["id"], {}).get("text", "")
             q["yes_contradicted_by_data"] = q["id"] in flagged
-        return {"checklist": checklist, "risks": self.risks(), "actions": self.actions(),
+        return {"checklist": checklist, "risks": self.risks(), "actions": self.actions(), "raci": self.raci(),
                 "audit": self.audit(), "audit_chain": {"intact": not problems, "problems": problems}}
+
+
+def _letter(function: str, responsible: str) -> str:
+    """Default RACI: the owner is R, retail (the executive owner's function) A, IT/digital C, others I."""
+    if function == responsible:
+        return "R"
+    return {"retail": "A", "it_digital": "C"}.get(function, "I")
 
 
 def _canonical_time(iso: str) -> str:

@@ -73,6 +73,27 @@ with st.form("risk_edit"):
         except PermissionError as err:
             st.error(str(err))
 
+st.subheader("Ownership (RACI)")
+st.caption("Accountable: the executive owner of post-purchase visibility (retail). R responsible · A accountable · "
+           "C consulted · I informed.")
+raci = pl.DataFrame(gov.raci())
+matrix = raci.pivot(on="function", index=["subject_kind", "subject_id"], values="letter").sort(
+    "subject_kind", "subject_id")
+st.dataframe(matrix, hide_index=True, key="raci")
+with st.form("raci_edit"):
+    c1, c2, c3 = st.columns(3)
+    subjects = [f"{k}:{i}" for k, i in matrix.select("subject_kind", "subject_id").iter_rows()]
+    subject = c1.selectbox("KPI or control", subjects, key="gov_raci_subject")
+    function = c2.selectbox("Function", sorted(raci["function"].unique().to_list()), key="gov_raci_function")
+    letter = c3.selectbox("Role", ["R", "A", "C", "I"], key="gov_raci_letter")
+    if st.form_submit_button("Save", disabled=not actor.may("editor"), key="gov_save_raci"):
+        kind, sid = subject.split(":", 1)
+        try:
+            gov.set_raci(kind, sid, function, letter, reason="RACI update")
+            st.rerun()
+        except PermissionError as err:
+            st.error(str(err))
+
 st.subheader("Actions")
 actions = gov.actions()
 overdue = {a["id"] for a in gov.overdue(dt.date.today())}

@@ -333,3 +333,13 @@ class GovSettingsVersion(Base):
     created_by: Mapped[str] = mapped_column(String)
     reason: Mapped[str] = mapped_column(Text)
     payload: Mapped[str] = mapped_column(Text)  # JSON: the whole setting of that kind, not a diff
+
+
+class GovRaci(Base):
+    """Who is Responsible, Accountable, Consulted or Informed for a KPI or a control."""
+
+    __tablename__ = "gov_raci"
+    subject_kind: Mapped[str] = mapped_column(String, primary_key=True)  # kpi | control
+    subject_id: Mapped[str] = mapped_column(String, primary_key=True)
+    function: Mapped[str] = mapped_column(String, primary_key=True)
+    letter: Mapped[str] = mapped_column(String)  # R | A | C | I

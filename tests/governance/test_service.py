@@ -25,7 +25,7 @@ def test_seeded_with_the_briefs_questions_and_risks(gov):
     assert [q["id"] for q in g.checklist()] == [f"Q{i:02d}" for i in range(1, 11)]
     assert {q["status"] for q in g.checklist()} == {"not_assessed"}
     assert len(g.risks()) == 6 and g.risks()[2]["kpis"] == ["tracking_activation_ontime", "exception_age_days"]
-    assert [a["action"] for a in g.audit()] == ["seed"]
+    assert [(a["action"], a["entity"]) for a in g.audit()] == [("seed", "workspace"), ("seed", "raci")]
     assert not Governance(gov, ADMIN).seed_if_empty()
 
 
@@ -71,8 +71,8 @@ def test_edited_audit_row_is_detected(gov):
     """Changing an audit row behind the app's back breaks its hash."""
     Governance(gov, EDITOR).update_checklist("Q05", status="yes", reason="monitoring live")
     with gov.engine.begin() as conn:
-        conn.execute(text("UPDATE gov_audit SET new_value = '{\"status\": \"no\"}' WHERE seq = 2"))
-    assert Governance(gov, VIEWER).verify() == ["row 2 was changed after it was written"]
+        conn.execute(text("UPDATE gov_audit SET new_value = '{\"status\": \"no\"}' WHERE seq = 3"))
+    assert Governance(gov, VIEWER).verify() == ["row 3 was changed after it was written"]
 
 
 def test_deleted_audit_row_is_detected(gov):
@@ -81,10 +81,10 @@ def test_deleted_audit_row_is_detected(gov):
     g.update_checklist("Q05", status="yes", reason="a")
     g.update_checklist("Q06", status="no", reason="b")
     with gov.engine.begin() as conn:
-        conn.execute(text("DELETE FROM gov_audit WHERE seq = 2"))
+        conn.execute(text("DELETE FROM gov_audit WHERE seq = 3"))
     problems = Governance(gov, VIEWER).verify()
-    assert "rows 2–2 are missing (deleted)" in problems
-    assert any("row 3 does not follow" in p for p in problems)
+    assert "rows 3–3 are missing (deleted)" in problems
+    assert any("row 4 does not follow" in p for p in problems)
 
 
 def test_cli_export_and_verify(tmp_path, monkeypatch):
@@ -130,3 +130,20 @@ def test_data_evidence_flags_a_contradicted_yes(gov, tmp_path):
     assert contradicted(g.checklist(), found) == {"Q03"}
     exported = {q["id"]: q for q in g.export()["checklist"]}
     assert exported["Q03"]["yes_contradicted_by_data"] and not exported["Q01"]["yes_contradicted_by_data"]
+
+
+def test_raci_is_seeded_and_editable_by_editors(gov):
+    """Every KPI and control has a RACI: its owner R, retail A, IT/digital C, the rest I; editors change it."""
+    g = Governance(gov, VIEWER)
+    act = {r["function"]: r["letter"] for r in g.raci()
+           if (r["subject_kind"], r["subject_id"]) == ("kpi", "tracking_activation_ontime")}
+    assert act == {"carrier_management": "R", "retail": "A", "it_digital": "C", "fulfillment": "I",
+                   "inventory": "I", "customer_care": "I"}
+    assert len(g.raci()) == (8 + 6) * 6
+    assert g.responsible("control", "R4") == ["inventory"]
+    with pytest.raises(PermissionError):
+        g.set_raci("kpi", "tracking_activation_ontime", "fulfillment", "C")
+    Governance(gov, EDITOR).set_raci("kpi", "tracking_activation_ontime", "fulfillment", "C", reason="handover")
+    assert "fulfillment" not in g.responsible("kpi", "tracking_activation_ontime")
+    assert g.audit()[-1]["entity_id"] == "kpi:tracking_activation_ontime:fulfillment"
+    assert g.verify() == []
