@@ -29,7 +29,8 @@ STATUSES = ("yes", "partly", "no", "not_assessed")
 CONTROL_STATUSES = ("designed", "operating", "not_tested", "failed")
 GENESIS = "0" * 64
 SEED = Path(__file__).parent / "seed.yaml"
-NEEDS = {"checklist": "editor", "risk": "editor", "action": "editor", "raci": "editor", "roles": "admin",
+NEEDS = {"checklist": "editor", "risk": "editor", "action": "editor", "raci": "editor", "peak": "editor",
+         "roles": "admin",
          "thresholds": "admin", "import": "editor"}
 RACI = ("R", "A", "C", "I")
 
@@ -73,6 +74,15 @@ class Governance:
 
     def actions(self) -> list[dict]:
         return self._rows("SELECT * FROM gov_actions ORDER BY due_date, id")
+
+    def peak_review(self) -> list[dict]:
+        return self._rows("SELECT * FROM gov_peak_review ORDER BY id")
+
+    def update_peak_item(self, item_id: str, *, status: str | None = None, notes: str | None = None,
+                         reason: str = "") -> dict:
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}")
+        return self._update("peak", "gov_peak_review", item_id, {"status": status, "notes": notes}, reason)
 
     def raci(self) -> list[dict]:
         return self._rows("SELECT * FROM gov_raci ORDER BY subject_kind, subject_id, function")
@@ -284,6 +294,13 @@ class Governance:
                              {"checklist": len(seed["checklist"]), "risks": len(seed["risks"])},
                              "seeded from the brief on first use", "done")
                 seeded = True
+            if not conn.execute(text("SELECT count(*) FROM gov_peak_review")).scalar_one():
+                for p in seed["peak_review"]:
+                    conn.execute(text("INSERT INTO gov_peak_review (id, item, status, owner, notes) "
+                                      "VALUES (:id, :item, 'not_assessed', :owner, '')"), p)
+                self._append(conn, "seed", "peak_review", "brief", None, {"items": len(seed["peak_review"])},
+                             "pre-peak review items from the brief", "done")
+                seeded = True
             if not conn.execute(text("SELECT count(*) FROM gov_raci")).scalar_one():
                 raci = [("kpi", kpi, f, _letter(f, responsible))
                         for kpi, responsible in seed["kpi_responsible"].items() for f in seed["functions"]]
@@ -313,6 +330,7 @@ class Governance:
             q["data_evidence"] = found.get(q["id"], {}).get("text", "")
             q["yes_contradicted_by_data"] = q["id"] in flagged
         return {"checklist": checklist, "risks": self.risks(), "actions": self.actions(), "raci": self.raci(),
+                "peak_review": self.peak_review(),
                 "audit": self.audit(), "audit_chain": {"intact": not problems, "problems": problems}}
 
 

@@ -546,3 +546,47 @@ def dimension_values(store: Store) -> dict[str, list[str]]:
         "carrier": _sql(store, "SELECT carrier_id FROM carriers ORDER BY carrier_id")["carrier_id"].to_list(),
         "channel": _sql(store, "SELECT DISTINCT channel FROM orders ORDER BY channel")["channel"].to_list(),
     }
+
+
+# ---- peak readiness --------------------------------------------------------------------------------
+
+
+def cause_rates(store: Store, view: View, as_of: dt.datetime | None, periods: int = 4) -> pl.DataFrame:
+    """WISMO contacts per shipped order by cause over the last ``periods`` complete periods, with the
+    share handled by agents: the basis of the peak scenario."""
+    period = reporting_period(store, view, as_of)
+    if period is None:
+        return pl.DataFrame(schema={"cause": pl.String, "contacts": pl.Int64, "agent_contacts": pl.Int64,
+                                    "per_order": pl.Float64, "agent_share": pl.Float64})
+    shipped = figures(store, ["wismo_contact_rate"], View(grain=view.grain)).filter(
+        pl.col("period_start") <= period).sort("period_start").tail(periods)
+    first = shipped["period_start"].min()
+    orders = float(shipped["denominator"].sum())
+    contacts = cause_contacts(store, View(grain=view.grain, start=first, end=period))  # type: ignore[arg-type]
+    return scenario_rates(contacts, orders)
+
+
+def scenario_rates(contacts: pl.DataFrame, shipped_orders: float) -> pl.DataFrame:
+    """Per cause: contacts, agent-handled contacts, contacts per shipped order, agent share. Pure."""
+    if contacts.height == 0 or not shipped_orders:
+        return pl.DataFrame(schema={"cause": pl.String, "contacts": pl.Int64, "agent_contacts": pl.Int64,
+                                    "per_order": pl.Float64, "agent_share": pl.Float64})
+    return (contacts.group_by("cause").agg(contacts=pl.len().cast(pl.Int64),
+                                           agent_contacts=(pl.col("handled_by") == "agent").sum().cast(pl.Int64))
+            .with_columns(per_order=pl.col("contacts") / shipped_orders,
+                          agent_share=pl.col("agent_contacts") / pl.col("contacts"))
+            .sort("contacts", descending=True))
+
+
+def scenario(rates: pl.DataFrame, peak_orders: float, handle_minutes: float, close: dict[str, float]) -> pl.DataFrame:
+    """Projected WISMO contacts and agent hours by cause for ``peak_orders`` shipped orders, at today's
+    rates, with ``close[cause]`` (0–1) of a cause's contacts removed (e.g. notices that close a gap). Pure."""
+    closed = pl.col("cause").replace_strict(close, default=0.0, return_dtype=pl.Float64)
+    return rates.with_columns(
+        projected_contacts=pl.col("per_order") * peak_orders,
+        after_fix=pl.col("per_order") * peak_orders * (1 - closed),
+    ).with_columns(
+        projected_agent_hours=pl.col("projected_contacts") * pl.col("agent_share") * handle_minutes / 60,
+        agent_hours_after_fix=pl.col("after_fix") * pl.col("agent_share") * handle_minutes / 60,
+    ).select("cause", "per_order", "agent_share", "projected_contacts", "projected_agent_hours", "after_fix",
+             "agent_hours_after_fix")

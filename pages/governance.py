@@ -9,6 +9,7 @@ import streamlit as st
 
 from governance.evidence import contradicted
 from governance.service import CONTROL_STATUSES, STATUSES, Governance
+from metrics import views
 from metrics.views import KPI_IDS
 from ui import data
 from ui.fmt import STATUS_ICON, md
@@ -113,6 +114,46 @@ with st.form("action_add"):
             st.rerun()
         except PermissionError as err:
             st.error(str(err))
+
+st.subheader("Peak readiness")
+peak = pl.DataFrame(gov.peak_review())
+st.dataframe(peak, hide_index=True, key="peak")
+with st.form("peak_edit"):
+    c1, c2, c3 = st.columns([1, 1, 3])
+    pid = c1.selectbox("Item", peak["id"].to_list(), key="gov_peak_item")
+    pstatus = c2.selectbox("Status", STATUSES, key="gov_peak_status")
+    pnotes = c3.text_input("Notes", key="gov_peak_notes")
+    if st.form_submit_button("Save", disabled=not actor.may("editor"), key="gov_save_peak"):
+        try:
+            gov.update_peak_item(pid, status=pstatus, notes=pnotes or None, reason="pre-peak review")
+            st.rerun()
+        except PermissionError as err:
+            st.error(str(err))
+st.markdown("**Scenario: WISMO demand at peak volume**")
+rates = data.cause_rates(run, view, page.as_of)
+if rates.height == 0:
+    st.caption("No recent WISMO contacts or shipped orders to project from.")
+else:
+    c1, c2, c3, c4 = st.columns(4)
+    peak_orders = c1.number_input("Shipped orders in the peak period", min_value=0, value=100_000, step=10_000,
+                                  key="peak_orders")
+    minutes = c2.number_input("Minutes per agent contact", min_value=0.0, value=6.0, step=0.5, key="peak_minutes")
+    fix_cause = c3.selectbox("Close a cause", ["(none)", *rates["cause"].to_list()],
+                             format_func=lambda c: views.CAUSE_LABELS.get(c, c), key="peak_cause")
+    fix_share = c4.slider("Share of it closed", 0, 100, 50, key="peak_share") / 100
+    result = views.scenario(rates, float(peak_orders), float(minutes),
+                            {} if fix_cause == "(none)" else {fix_cause: fix_share})
+    totals = result.select(pl.col("projected_contacts").sum(), pl.col("projected_agent_hours").sum(),
+                           pl.col("after_fix").sum(), pl.col("agent_hours_after_fix").sum()).row(0)
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Projected WISMO contacts", f"{totals[0]:,.0f}", border=True)
+    m2.metric("Projected agent hours", f"{totals[1]:,.0f}", border=True)
+    m3.metric("Agent hours after the fix", f"{totals[3]:,.0f}", delta=f"{totals[3] - totals[1]:,.0f}",
+              delta_color="inverse", border=True)
+    st.dataframe(result.with_columns(pl.col(c).round(1) for c in result.columns if c != "cause"), hide_index=True,
+                 key="scenario")
+    st.caption("Rates: WISMO contacts per shipped order by cause and the agent-handled share over the last 4 "
+               "complete periods.")
 
 st.subheader("Targets and thresholds")
 from metrics.catalogue import Thresholds, load_catalogue  # noqa: E402

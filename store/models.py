@@ -343,3 +343,14 @@ class GovRaci(Base):
     subject_id: Mapped[str] = mapped_column(String, primary_key=True)
     function: Mapped[str] = mapped_column(String, primary_key=True)
     letter: Mapped[str] = mapped_column(String)  # R | A | C | I
+
+
+class GovPeakReview(Base):
+    """A pre-peak review item (the brief's list) with its status."""
+
+    __tablename__ = "gov_peak_review"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    item: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String)  # yes | partly | no | not_assessed
+    owner: Mapped[str] = mapped_column(String)
+    notes: Mapped[str] = mapped_column(Text)

@@ -118,3 +118,8 @@ def targets(run: str) -> dict:
 @st.cache_data(ttl=60, show_spinner=False)
 def carrier_slas(run: str) -> pl.DataFrame:
     return views.carrier_slas(store())
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def cause_rates(run: str, view: View, as_of: dt.datetime | None) -> pl.DataFrame:
+    return views.cause_rates(store(), view, as_of)

@@ -25,7 +25,9 @@ def test_seeded_with_the_briefs_questions_and_risks(gov):
     assert [q["id"] for q in g.checklist()] == [f"Q{i:02d}" for i in range(1, 11)]
     assert {q["status"] for q in g.checklist()} == {"not_assessed"}
     assert len(g.risks()) == 6 and g.risks()[2]["kpis"] == ["tracking_activation_ontime", "exception_age_days"]
-    assert [(a["action"], a["entity"]) for a in g.audit()] == [("seed", "workspace"), ("seed", "raci")]
+    assert [(a["action"], a["entity"]) for a in g.audit()] == [
+        ("seed", "workspace"), ("seed", "peak_review"), ("seed", "raci")]
+    assert [p["id"] for p in g.peak_review()] == ["P1", "P2", "P3", "P4", "P5", "P6"]
     assert not Governance(gov, ADMIN).seed_if_empty()
 
 
@@ -71,8 +73,8 @@ def test_edited_audit_row_is_detected(gov):
     """Changing an audit row behind the app's back breaks its hash."""
     Governance(gov, EDITOR).update_checklist("Q05", status="yes", reason="monitoring live")
     with gov.engine.begin() as conn:
-        conn.execute(text("UPDATE gov_audit SET new_value = '{\"status\": \"no\"}' WHERE seq = 3"))
-    assert Governance(gov, VIEWER).verify() == ["row 3 was changed after it was written"]
+        conn.execute(text("UPDATE gov_audit SET new_value = '{\"status\": \"no\"}' WHERE seq = 4"))
+    assert Governance(gov, VIEWER).verify() == ["row 4 was changed after it was written"]
 
 
 def test_deleted_audit_row_is_detected(gov):
@@ -81,10 +83,10 @@ def test_deleted_audit_row_is_detected(gov):
     g.update_checklist("Q05", status="yes", reason="a")
     g.update_checklist("Q06", status="no", reason="b")
     with gov.engine.begin() as conn:
-        conn.execute(text("DELETE FROM gov_audit WHERE seq = 3"))
+        conn.execute(text("DELETE FROM gov_audit WHERE seq = 4"))
     problems = Governance(gov, VIEWER).verify()
-    assert "rows 3–3 are missing (deleted)" in problems
-    assert any("row 4 does not follow" in p for p in problems)
+    assert "rows 4–4 are missing (deleted)" in problems
+    assert any("row 5 does not follow" in p for p in problems)
 
 
 def test_cli_export_and_verify(tmp_path, monkeypatch):
