@@ -314,6 +314,48 @@ class Governance:
                 seeded = True
         return seeded
 
+    def import_(self, data: dict, reason: str) -> dict[str, int]:
+        """Apply an export-shaped document (e.g. from a spreadsheet): checklist answers, control statuses,
+        RACI letters, peak review and new actions. Each change goes through the same role checks and
+        audit as in the app; unchanged values are skipped. Returns changes per section."""
+        counts = {"checklist": 0, "risks": 0, "raci": 0, "peak_review": 0, "actions": 0}
+        current = {q["id"]: q for q in self.checklist()}
+        for q in data.get("checklist", []):
+            old = current.get(q.get("id"))
+            fields = {k: q[k] for k in ("status", "owner", "evidence", "notes") if k in q and old and q[k] != old[k]}
+            if old and fields:
+                self.update_checklist(q["id"], **fields, reason=reason)
+                counts["checklist"] += 1
+        risks = {r["id"]: r for r in self.risks()}
+        for r in data.get("risks", []):
+            old = risks.get(r.get("id"))
+            fields = {k: r[k] for k in ("control_status", "owner", "control") if k in r and old and r[k] != old[k]}
+            if old and fields:
+                self.update_risk(r["id"], **fields, reason=reason)
+                counts["risks"] += 1
+        raci = {(x["subject_kind"], x["subject_id"], x["function"]): x["letter"] for x in self.raci()}
+        for x in data.get("raci", []):
+            key = (x.get("subject_kind"), x.get("subject_id"), x.get("function"))
+            if key in raci and x.get("letter") != raci[key]:
+                self.set_raci(*key, x["letter"], reason=reason)  # type: ignore[arg-type]
+                counts["raci"] += 1
+        peak = {p["id"]: p for p in self.peak_review()}
+        for p in data.get("peak_review", []):
+            old = peak.get(p.get("id"))
+            fields = {k: p[k] for k in ("status", "notes") if k in p and old and p[k] != old[k]}
+            if old and fields:
+                self.update_peak_item(p["id"], **fields, reason=reason)
+                counts["peak_review"] += 1
+        existing = self.actions()
+        known = {a["id"] for a in existing} | {(a["text"], a["owner"], str(_date(a["due_date"]))) for a in existing}
+        for a in data.get("actions", []):
+            same = (a.get("text"), a.get("owner", ""), str(_date(a["due_date"]))) if a.get("due_date") else None
+            if a.get("id") not in known and same not in known and a.get("text"):
+                self.add_action(a["text"], a.get("owner", ""), _date(a["due_date"]),
+                                _date(a.get("meeting_date") or a["due_date"]), reason=reason)
+                counts["actions"] += 1
+        return counts
+
     def evidence(self) -> dict[str, dict]:
         """What the data says per checklist question (see governance/evidence.py)."""
         from governance.evidence import evidence

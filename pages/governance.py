@@ -207,6 +207,13 @@ for row in reversed(gov.audit()[-5:]):
     st.text(f"#{row['seq']} {row['at']} {row['actor']} ({row['role']}) {row['action']} {row['entity_id']}: "
             f"{row['old_value']} → {row['new_value']} [{row['outcome']}] {row['reason']}")
 if audit.height:
+    f1, f2, f3 = st.columns(3)
+    who = f1.selectbox("Actor", ["All", *sorted(audit["actor"].unique().to_list())], key="audit_actor")
+    what = f2.selectbox("Entity", ["All", *sorted(audit["entity"].unique().to_list())], key="audit_entity")
+    outcome = f3.selectbox("Outcome", ["All", "done", "refused"], key="audit_outcome")
+    for col, val in (("actor", who), ("entity", what), ("outcome", outcome)):
+        if val != "All":
+            audit = audit.filter(pl.col(col) == val)
     shown = audit.select("seq", "at", "actor", "role", "action", "entity_id", "old_value", "new_value", "reason",
                          "outcome")
     st.dataframe(shown, hide_index=True, key="audit")

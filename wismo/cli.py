@@ -43,6 +43,23 @@ def governance_export(fmt: Annotated[str, typer.Option("--format", help="json.")
     typer.echo(json.dumps(_governance().export(), indent=1, default=str))
 
 
+@gov_app.command("import")
+def governance_import(
+    file: Annotated[Path, typer.Argument(help="A JSON document shaped like `wismo governance export`.")],
+    reason: Annotated[str, typer.Option(help="Why: kept on the audit trail for every change.")] = "import",
+) -> None:
+    """Apply checklist answers, control statuses, RACI, peak review and new actions from a file
+    (editors and admins; every change is audited)."""
+    import json
+
+    try:
+        counts = _governance().import_(json.loads(file.read_text()), reason=reason)
+    except (PermissionError, ValueError, KeyError) as err:
+        typer.echo(f"refused: {err}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("imported: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
 @gov_app.command("set-target")
 def governance_set_target(
     kpi: Annotated[str, typer.Argument(help="KPI id, e.g. wismo_contact_rate.")],

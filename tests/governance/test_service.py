@@ -149,3 +149,21 @@ def test_raci_is_seeded_and_editable_by_editors(gov):
     assert "fulfillment" not in g.responsible("kpi", "tracking_activation_ontime")
     assert g.audit()[-1]["entity_id"] == "kpi:tracking_activation_ontime:fulfillment"
     assert g.verify() == []
+
+
+def test_import_applies_changes_through_the_service(gov, tmp_path):
+    """An edited export applied by an editor changes only what differs, each change audited; a viewer's
+    import is refused before anything changes."""
+    exported = Governance(gov, VIEWER).export()
+    exported["checklist"][2]["status"] = "partly"  # Q03
+    exported["risks"][0]["control_status"] = "operating"  # R1
+    exported["actions"].append({"text": "Review peak playbook", "owner": "fulfillment", "due_date": "2026-11-30"})
+    with pytest.raises(PermissionError):
+        Governance(gov, VIEWER).import_(exported, reason="spreadsheet")
+    counts = Governance(gov, EDITOR).import_(exported, reason="spreadsheet 2026-11-28")
+    assert counts == {"checklist": 1, "risks": 1, "raci": 0, "peak_review": 0, "actions": 1}
+    g = Governance(gov, VIEWER)
+    assert g.checklist()[2]["status"] == "partly" and g.risks()[0]["control_status"] == "operating"
+    assert [a["reason"] for a in g.audit()[-3:]] == ["spreadsheet 2026-11-28"] * 3
+    assert Governance(gov, EDITOR).import_(exported, reason="again") == {
+        "checklist": 0, "risks": 0, "raci": 0, "peak_review": 0, "actions": 0}  # matched by text, owner, due

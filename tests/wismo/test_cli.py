@@ -15,7 +15,8 @@ from wismo.cli import app
 runner = CliRunner()
 SUBCOMMANDS = [["demo"], ["load"], ["check"], ["db"], ["db", "status"], ["db", "upgrade"], ["dashboard"], ["up"],
                ["kpis"], ["causes"], ["refresh"], ["governance"], ["governance", "export"], ["governance", "verify"],
-               ["governance", "set-target"], ["governance", "set-threshold"], ["governance", "set-carrier-sla"]]
+               ["governance", "set-target"], ["governance", "set-threshold"], ["governance", "set-carrier-sla"],
+               ["governance", "import"]]
 
 
 @pytest.mark.parametrize("args", SUBCOMMANDS, ids=[" ".join(a) for a in SUBCOMMANDS])
