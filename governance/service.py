@@ -180,6 +180,37 @@ class Governance:
         return self._update("risk", "gov_risks", risk_id, {
             "control_status": control_status, "owner": owner, "last_tested": last_tested, "control": control}, reason)
 
+    def add_risk(self, risk: str, control: str, owner: str, kpis: list[str], reason: str = "") -> str:
+        """A new risk with its control (editors)."""
+        from metrics.catalogue import load_catalogue
+
+        unknown = set(kpis) - {k.id for k in load_catalogue().kpis}
+        if unknown:
+            raise ValueError(f"unknown KPIs {sorted(unknown)}")
+        existing = [r["id"] for r in self.risks()]
+        risk_id = f"R{max([int(i[1:]) for i in existing if i[1:].isdigit()] or [0]) + 1}"
+        new = {"id": risk_id, "risk": risk, "control": control, "owner": owner, "control_status": "not_tested",
+               "kpis": kpis}
+        self._guard("risk", risk_id, new, reason)
+        with self.store.engine.begin() as conn:
+            conn.execute(text("INSERT INTO gov_risks (id, risk, control, owner, control_status, last_tested, kpis) "
+                              "VALUES (:id, :risk, :control, :owner, :control_status, NULL, :kpis)"),
+                         new | {"kpis": json.dumps(kpis)})
+            self._append(conn, "add risk", "risk", risk_id, None, new, reason, "done")
+        return risk_id
+
+    def executive_owner(self) -> str:
+        from metrics.governed import current
+
+        _, payload = current(self.store, "executive_owner")
+        return payload.get("name") or yaml.safe_load(SEED.read_text())["executive_owner"]
+
+    def set_executive_owner(self, name: str, reason: str = "") -> int:
+        """Name the executive owner of post-purchase visibility (admin only)."""
+        self._guard("roles", "executive_owner", {"name": name}, reason)
+        return self._new_version("executive_owner", "executive_owner", {"name": self.executive_owner()},
+                                 {"name": name}, {"name": name}, reason)
+
     def add_action(self, text_: str, owner: str, due_date: dt.date, meeting_date: dt.date, reason: str = "") -> str:
         action_id = "A-" + uuid.uuid4().hex[:8]
         new = {"id": action_id, "meeting_date": meeting_date, "text": text_, "owner": owner, "due_date": due_date,
@@ -371,8 +402,8 @@ class Governance:
         for q in checklist:
             q["data_evidence"] = found.get(q["id"], {}).get("text", "")
             q["yes_contradicted_by_data"] = q["id"] in flagged
-        return {"checklist": checklist, "risks": self.risks(), "actions": self.actions(), "raci": self.raci(),
-                "peak_review": self.peak_review(),
+        return {"executive_owner": self.executive_owner(), "checklist": checklist, "risks": self.risks(),
+                "actions": self.actions(), "raci": self.raci(), "peak_review": self.peak_review(),
                 "audit": self.audit(), "audit_chain": {"intact": not problems, "problems": problems}}
 
 

@@ -23,6 +23,14 @@ gov.seed_if_empty()
 st.caption(f"Signed in as {md(actor.name)} ({actor.role}). Viewers read; editors change content; every change "
            "and every refused attempt is on the audit trail.")
 
+owner_col, owner_btn = st.columns([4, 1])
+owner_col.markdown(f"**Executive owner of post-purchase visibility:** {md(gov.executive_owner())}")
+with owner_btn.popover("Change", disabled=not actor.may("admin")):
+    new_owner = st.text_input("Name and title", key="gov_exec_owner")
+    if st.button("Save owner", key="gov_save_owner") and new_owner:
+        gov.set_executive_owner(new_owner, reason="named in the governance meeting")
+        st.rerun()
+
 period = data.reporting_period(run, view, page.as_of)
 kpi_status = {t.kpi.id: t.status for t in data.tiles(run, view, period, tuple(KPI_IDS))}
 
@@ -42,10 +50,14 @@ with st.form("checklist_edit"):
     item = c1.selectbox("Question", checklist["id"].to_list(), key="gov_item")
     new_status = c2.selectbox("Status", STATUSES, key="gov_status")
     evidence = c3.text_input("Evidence (text or link)", key="gov_evidence")
+    c4, c5 = st.columns([1, 3])
+    next_review = c4.date_input("Next review", value=None, key="gov_next_review")
+    notes = c5.text_input("Notes", key="gov_notes")
     reason = st.text_input("Reason for the change", key="gov_reason")
     if st.form_submit_button("Save", disabled=not actor.may("editor"), key="gov_save_checklist"):
         try:
-            gov.update_checklist(item, status=new_status, evidence=evidence or None, reason=reason)
+            gov.update_checklist(item, status=new_status, evidence=evidence or None, notes=notes or None,
+                                 next_review=next_review, reason=reason)
             st.success(f"{item} set to {new_status}.")
             st.rerun()
         except PermissionError as err:
@@ -72,6 +84,19 @@ with st.form("risk_edit"):
             gov.update_risk(rid, control_status=cstatus, last_tested=tested, reason=rreason)
             st.rerun()
         except PermissionError as err:
+            st.error(str(err))
+
+with st.expander("Add a risk", expanded=False), st.form("risk_add"):
+    new_risk = st.text_input("Risk", key="gov_new_risk")
+    new_control = st.text_input("Control", key="gov_new_control")
+    c1, c2 = st.columns(2)
+    new_owner_fn = c1.text_input("Control owner", key="gov_new_risk_owner")
+    new_kpis = c2.multiselect("KPIs it protects", KPI_IDS, key="gov_new_risk_kpis")
+    if st.form_submit_button("Add risk", disabled=not actor.may("editor"), key="gov_add_risk") and new_risk:
+        try:
+            gov.add_risk(new_risk, new_control, new_owner_fn, new_kpis, reason="added in the workspace")
+            st.rerun()
+        except (PermissionError, ValueError) as err:
             st.error(str(err))
 
 st.subheader("Ownership (RACI)")

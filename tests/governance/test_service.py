@@ -167,3 +167,16 @@ def test_import_applies_changes_through_the_service(gov, tmp_path):
     assert [a["reason"] for a in g.audit()[-3:]] == ["spreadsheet 2026-11-28"] * 3
     assert Governance(gov, EDITOR).import_(exported, reason="again") == {
         "checklist": 0, "risks": 0, "raci": 0, "peak_review": 0, "actions": 0}  # matched by text, owner, due
+
+
+def test_add_risk_and_name_the_executive_owner(gov):
+    """Editors add risks (R7 after the six seeded); only admins name the executive owner; both audited."""
+    rid = Governance(gov, EDITOR).add_risk("Marketplace orders lack carrier scans", "Require scan feeds from sellers",
+                                           "carrier_management", ["tracking_activation_ontime"], reason="new channel")
+    assert rid == "R7" and Governance(gov, VIEWER).risks()[-1]["kpis"] == ["tracking_activation_ontime"]
+    with pytest.raises(PermissionError):
+        Governance(gov, EDITOR).set_executive_owner("Dana Ruiz, COO")
+    Governance(gov, ADMIN).set_executive_owner("Dana Ruiz, COO", reason="named 2026-11-28")
+    g = Governance(gov, VIEWER)
+    assert g.executive_owner() == "Dana Ruiz, COO" and g.export()["executive_owner"] == "Dana Ruiz, COO"
+    assert g.verify() == []
