@@ -1,8 +1,9 @@
 """The governance service layer: every write checks the actor's role here (not only in the UI),
 and every change or refused attempt is appended to a hash-chained audit log.
 
-Roles: ``viewer`` reads; ``editor`` changes governance content (checklist, risks, actions);
-``admin`` also changes roles and thresholds. A refused write raises ``PermissionError`` and is
+Roles: ``viewer`` reads; ``editor`` changes governance content (checklist, risks, actions, RACI,
+peak review, KPI targets); ``admin`` also changes what alters the figures (cause-rule thresholds,
+carrier SLAs) and names the executive owner. Roles themselves come from configuration. A refused write raises ``PermissionError`` and is
 recorded with outcome ``refused``.
 
 The audit chain: each row's ``hash`` is SHA-256 over its own fields and the previous row's hash,
@@ -30,7 +31,7 @@ CONTROL_STATUSES = ("designed", "operating", "not_tested", "failed")
 GENESIS = "0" * 64
 SEED = Path(__file__).parent / "seed.yaml"
 NEEDS = {"checklist": "editor", "risk": "editor", "action": "editor", "raci": "editor", "peak": "editor",
-         "roles": "admin",
+         "targets": "editor", "roles": "admin",
          "thresholds": "admin", "import": "editor"}
 RACI = ("R", "A", "C", "I")
 
@@ -244,13 +245,14 @@ class Governance:
         return version
 
     def set_target(self, kpi_id: str, green: float, red: float, reason: str = "") -> int:
-        """A new targets version with this KPI's red/amber/green thresholds (admin only)."""
+        """A new targets version with this KPI's red/amber/green thresholds (editors: targets are governance
+        content; the cause-rule thresholds and carrier SLAs that change figures are admin-only)."""
         from metrics.catalogue import Target, load_catalogue
         from metrics.governed import current, effective_targets
 
         kpi = load_catalogue().kpi(kpi_id)
         new = {"green": green, "red": red}
-        self._guard("thresholds", kpi_id, new, reason)
+        self._guard("targets", kpi_id, new, reason)
         if (kpi.good == "up" and green < red) or (kpi.good == "down" and green > red):
             raise ValueError(f"{kpi_id}: green {green} must be better than red {red} ({kpi.good} is good)")
         old = effective_targets(self.store)[kpi_id].model_dump()

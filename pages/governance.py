@@ -198,7 +198,7 @@ with st.form("target_edit"):
                             key="gov_target_green")
     red = c3.number_input("Red when worse than", value=float(targets[tk].red), format="%.4f", key="gov_target_red")
     treason = st.text_input("Reason", key="gov_target_reason")
-    if st.form_submit_button("Set target", disabled=not actor.may("admin"), key="gov_set_target"):
+    if st.form_submit_button("Set target", disabled=not actor.may("editor"), key="gov_set_target"):
         try:
             gov.set_target(tk, green=green, red=red, reason=treason)
             st.cache_data.clear()
@@ -218,7 +218,8 @@ with st.form("threshold_edit"):
             st.rerun()
         except (PermissionError, ValueError) as err:
             st.error(str(err))
-st.caption("Only admins change targets and thresholds; each change is a new version on the audit trail.")
+st.caption("Editors change targets; only admins change the thresholds and carrier SLAs that alter the figures. "
+           "Each change is a new version on the audit trail.")
 
 st.subheader("Audit trail")
 problems = gov.verify()

@@ -37,12 +37,14 @@ def test_target_change_is_versioned_audited_and_changes_the_status(store):
     assert g.verify() == []
 
 
-def test_editor_cannot_change_targets_and_direction_is_checked(store):
-    """Targets are admin-only (the refusal is audited); a green worse than red is refused."""
-    g = Governance(store, EDITOR)
+def test_who_may_change_targets_and_thresholds(store):
+    """Editors change targets, not thresholds (refusal audited); viewers neither; green worse than red refused."""
+    assert Governance(store, EDITOR).set_target("wismo_contact_rate", green=0.05, red=0.08, reason="new") == 1
     with pytest.raises(PermissionError):
-        g.set_target("wismo_contact_rate", green=0.05, red=0.08)
-    assert g.audit()[-1]["outcome"] == "refused"
+        Governance(store, EDITOR).set_thresholds(stale_scan_hours=60, refresh=False)
+    with pytest.raises(PermissionError):
+        Governance(store, Actor("vic", "viewer")).set_target("wismo_contact_rate", green=0.04, red=0.08)
+    assert Governance(store, EDITOR).audit()[-1]["outcome"] == "refused"
     with pytest.raises(ValueError, match="must be better than red"):
         Governance(store, ADMIN).set_target("tracking_activation_ontime", green=0.8, red=0.9)
 
@@ -80,7 +82,7 @@ def test_cli_set_target_respects_roles(tmp_path, monkeypatch):
     get_settings.cache_clear()
     refused = runner.invoke(app, ["governance", "set-target", "wismo_contact_rate", "--green", "0.04", "--red",
                                   "0.08", "--reason", "try"])
-    assert refused.exit_code == 1 and "vic (viewer) may not change thresholds" in refused.output
+    assert refused.exit_code == 1 and "vic (viewer) may not change targets" in refused.output
 
 
 def test_carrier_activation_sla_feeds_the_figures(store):
