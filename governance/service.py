@@ -404,8 +404,14 @@ class Governance:
         for q in checklist:
             q["data_evidence"] = found.get(q["id"], {}).get("text", "")
             q["yes_contradicted_by_data"] = q["id"] in flagged
+        from metrics.governed import carrier_slas, effective_rules, effective_targets
+
+        rules = effective_rules(self.store)
         return {"executive_owner": self.executive_owner(), "checklist": checklist, "risks": self.risks(),
                 "actions": self.actions(), "raci": self.raci(), "peak_review": self.peak_review(),
+                "targets": {k: v.model_dump() for k, v in effective_targets(self.store).items()},
+                "carrier_slas": carrier_slas(self.store),
+                "rules": {"version": rules.version, "thresholds": rules.thresholds.model_dump()},
                 "audit": self.audit(), "audit_chain": {"intact": not problems, "problems": problems}}
 
 

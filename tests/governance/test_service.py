@@ -107,6 +107,8 @@ def test_cli_export_and_verify(tmp_path, monkeypatch):
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert len(data["checklist"]) == 10 and len(data["risks"]) == 6
+    assert data["targets"]["wismo_contact_rate"] == {"green": 0.06, "red": 0.09}
+    assert data["rules"]["version"] == "2025.1" and data["carrier_slas"] == {}
     assert data["audit_chain"] == {"intact": True, "problems": []}
     assert runner.invoke(app, ["governance", "verify"]).output.strip() == "audit chain intact"
     from store import open_store
