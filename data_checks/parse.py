@@ -27,10 +27,6 @@ def fast_timestamps(raw: pl.Expr) -> pl.Expr:
 
 def parse_timestamps(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """(UTC timestamp expr, naive flag expr) for ISO 8601 text with or without an offset."""
-    return _parse_general(raw)
-
-
-def _parse_general(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     g = raw.str.extract_groups(_TS)
     off = g.struct.field("5")
     offset = (
@@ -60,8 +56,6 @@ def _typed(col: Column, raw: pl.Expr) -> pl.Expr:
             return pl.when(low == "true").then(True).when(low == "false").then(False).otherwise(None)
         case "date":
             return stripped.str.to_date("%Y-%m-%d", strict=False)
-        case "timestamp":
-            return parse_timestamps(raw)[0]
         case _:
             return raw
 

@@ -23,7 +23,7 @@ from data_checks.runner import CheckReport, check, file_problem_finding
 from store import bulk
 from store.db import Store
 from wismo.contract import LOAD_ORDER, TABLES
-from wismo.dataset import ROW, FileProblem, SourceFile, discover
+from wismo.dataset import ROW, FileProblem, discover
 
 MAX_WARNING_ROWS_KEPT = 1000  # per rule and column; blocking rows are all kept
 BOOKKEEPING_KEYS = {"load_runs": ("load_id",), "check_results": ("id",), "rejected_rows": ("id",)}
@@ -149,4 +149,4 @@ def counts(store: Store) -> dict[str, int]:
     return {t: int(row[t]) for t in LOAD_ORDER}
 
 
-__all__ = ["LoadResult", "SourceFile", "counts", "load", "run_checks"]
+__all__ = ["LoadResult", "counts", "load", "run_checks"]
