@@ -34,7 +34,7 @@ lint:
 	$(VENV)/bin/ruff check .
 
 types:
-	$(VENV)/bin/mypy metrics data_checks store wismo governance
+	$(VENV)/bin/mypy metrics data_checks store wismo governance alerts reporting
 
 bench: setup
 	$(PY) -m benchmarks.run

@@ -244,20 +244,32 @@ class Governance:
             self._append(conn, f"set {kind}", kind, entity_id, old, new | {"version": version}, reason, "done")
         return version
 
-    def set_target(self, kpi_id: str, green: float, red: float, reason: str = "") -> int:
-        """A new targets version with this KPI's red/amber/green thresholds (editors: targets are governance
-        content; the cause-rule thresholds and carrier SLAs that change figures are admin-only)."""
+    def set_target(self, kpi_id: str, green: float, red: float, reason: str = "", dimension: str = "all",
+                   value: str = "all") -> int:
+        """A new targets version with this KPI's red/amber/green thresholds, overall or for one node or
+        carrier (``dimension``/``value``; alerts evaluate those slices). Editors: targets are governance
+        content; the cause-rule thresholds and carrier SLAs that change figures are admin-only."""
         from metrics.catalogue import Target, load_catalogue
-        from metrics.governed import current, effective_targets
+        from metrics.governed import current, effective_targets, slice_targets, target_key
 
         kpi = load_catalogue().kpi(kpi_id)
+        key = target_key(kpi_id, dimension, value)
         new = {"green": green, "red": red}
-        self._guard("targets", kpi_id, new, reason)
+        self._guard("targets", key, new, reason)
         if (kpi.good == "up" and green < red) or (kpi.good == "down" and green > red):
             raise ValueError(f"{kpi_id}: green {green} must be better than red {red} ({kpi.good} is good)")
-        old = effective_targets(self.store)[kpi_id].model_dump()
+        if dimension != "all":
+            sql = {"node": "SELECT count(*) FROM nodes WHERE node_id = :v",
+                   "carrier": "SELECT count(*) FROM carriers WHERE carrier_id = :v"}.get(dimension)
+            if sql is None:
+                raise ValueError("a slice target is for a node or a carrier")
+            with self.store.engine.connect() as conn:
+                if not conn.execute(text(sql), {"v": value}).scalar_one():
+                    raise KeyError(f"no {dimension} {value!r} in the store")
+        overall = effective_targets(self.store)[kpi_id]
+        old = slice_targets(self.store).get((kpi_id, dimension, value), overall).model_dump()
         _, payload = current(self.store, "targets")
-        return self._new_version("targets", kpi_id, old, new, payload | {kpi_id: Target(**new).model_dump()}, reason)
+        return self._new_version("targets", key, old, new, payload | {key: Target(**new).model_dump()}, reason)
 
     def set_thresholds(self, reason: str = "", refresh: bool = True, **changes: float) -> int:
         """A new thresholds version for the cause rules and KPI windows (admin only); the figures are

@@ -56,3 +56,20 @@ def effective_targets(store: Store) -> dict[str, Target]:
     targets = {k.id: k.target for k in load_catalogue().kpis}
     _, payload = current(store, "targets")
     return targets | {k: Target.model_validate(v) for k, v in payload.items() if k in targets}
+
+
+def target_key(kpi_id: str, dimension: str = "all", value: str = "all") -> str:
+    """How a target is keyed in the governed targets: ``kpi`` overall, ``kpi@node=N1`` for one slice."""
+    return kpi_id if dimension == "all" else f"{kpi_id}@{dimension}={value}"
+
+
+def slice_targets(store: Store) -> dict[tuple[str, str, str], Target]:
+    """Governed targets for one node or carrier: {(kpi, dimension, value): target}."""
+    _, payload = current(store, "targets")
+    out = {}
+    for key, v in payload.items():
+        if "@" in key:
+            kpi, rest = key.split("@", 1)
+            dimension, value = rest.split("=", 1)
+            out[(kpi, dimension, value)] = Target.model_validate(v)
+    return out

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from metrics import views
+from metrics.views import View
+from reporting.brief import iso_week
 from ui import charts, data
 from ui.fmt import STATUS_ICON, STATUS_WORD, md, spark, unit_label
 from ui.frame import link_params, start
@@ -24,7 +27,14 @@ if period is None:
     st.info("No shipped orders or contacts in the selected periods: widen the date range.")
     st.stop()
 dim, val = view.slice
-st.subheader(f"{view.grain.capitalize()} starting {period:%Y-%m-%d}" + (f" · {dim} {md(val)}" if val != "all" else ""))
+head, button = st.columns([4, 1], vertical_alignment="bottom")
+head.subheader(f"{view.grain.capitalize()} starting {period:%Y-%m-%d}" + (f" · {dim} {md(val)}" if val != "all" else ""))
+weekly = View(grain="week", start=view.start, end=view.end)
+week = iso_week(period if view.grain == "week" else data.reporting_period(run, weekly, as_of) or period)
+button.download_button(f"Brief {week} (PDF)", data=partial(data.brief_pdf, week), file_name=f"wismo-brief-{week}.pdf",
+                       mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:", key="brief_pdf",
+                       help="The weekly executive brief: all nodes and carriers, the same figures as this page's "
+                            "weekly view.")
 
 tiles = data.tiles(run, view, period)
 cols = st.columns(4)

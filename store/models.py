@@ -354,3 +354,47 @@ class GovPeakReview(Base):
     status: Mapped[str] = mapped_column(String)  # yes | partly | no | not_assessed
     owner: Mapped[str] = mapped_column(String)
     notes: Mapped[str] = mapped_column(Text)
+
+
+# --- threshold alerts (written by `wismo alerts`) -------------------------------------------------
+
+
+class Alert(Base):
+    """One breach of a KPI target or carrier milestone SLA for one slice: open until the figures clear it.
+
+    Each channel gets it once when it opens (first_seen_at) and again only when it escalates (warning →
+    critical): alert_deliveries says what each channel has had."""
+
+    __tablename__ = "alerts"
+    alert_key: Mapped[str] = mapped_column(String, primary_key=True)  # kind:kpi:dimension:value
+    kind: Mapped[str] = mapped_column(String)  # kpi_target | carrier_sla
+    kpi: Mapped[str] = mapped_column(String)
+    dimension: Mapped[str] = mapped_column(String)  # all | node | carrier
+    dimension_value: Mapped[str] = mapped_column(String)
+    state: Mapped[str] = mapped_column(String)  # open | cleared
+    severity: Mapped[str] = mapped_column(String)  # warning | critical
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    owner: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(TS)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(TS)
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+    as_of: Mapped[dt.datetime] = mapped_column(TS)
+    rule_version: Mapped[str] = mapped_column(String)
+
+
+class AlertDelivery(Base):
+    """One attempt to send one alert on one channel: sent, or failed with the error."""
+
+    __tablename__ = "alert_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_key: Mapped[str] = mapped_column(String, index=True)
+    channel: Mapped[str] = mapped_column(String)  # webhook | email
+    severity: Mapped[str] = mapped_column(String)
+    attempted_at: Mapped[dt.datetime] = mapped_column(TS)
+    attempts: Mapped[int] = mapped_column(Integer)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str] = mapped_column(Text)

@@ -123,3 +123,12 @@ def carrier_slas(run: str) -> pl.DataFrame:
 @st.cache_data(ttl=600, show_spinner=False)
 def cause_rates(run: str, view: View, as_of: dt.datetime | None) -> pl.DataFrame:
     return views.cause_rates(store(), view, as_of)
+
+
+def brief_pdf(week: str) -> bytes:
+    """The weekly brief for ``week`` as PDF bytes (made when the user clicks download; not cached:
+    it carries the governance state of the moment)."""
+    from reporting.brief import gather
+    from reporting.render import pdf_bytes
+
+    return pdf_bytes(gather(store(), week))

@@ -66,14 +66,22 @@ def governance_set_target(
     green: Annotated[float, typer.Option(help="On target at or better than this (as a ratio, e.g. 0.06).")],
     red: Annotated[float, typer.Option(help="Off target when worse than this.")],
     reason: Annotated[str, typer.Option(help="Why: kept on the audit trail.")],
+    node: Annotated[str | None, typer.Option(help="A target for this fulfillment node only.")] = None,
+    carrier: Annotated[str | None, typer.Option(help="A target for this carrier only.")] = None,
 ) -> None:
-    """Set a KPI's red/amber/green thresholds (admin only): a new, audited targets version."""
+    """Set a KPI's red/amber/green thresholds, overall or for one node or carrier (editors and admins):
+    a new, audited targets version. `wismo alerts` evaluates every target set."""
+    if node and carrier:
+        raise typer.BadParameter("give --node or --carrier, not both")
+    dimension, value = ("node", node) if node else ("carrier", carrier) if carrier else ("all", "all")
     try:
-        version = _governance().set_target(kpi, green=green, red=red, reason=reason)
+        version = _governance().set_target(kpi, green=green, red=red, reason=reason, dimension=dimension,
+                                           value=value)
     except (PermissionError, ValueError, KeyError) as err:
         typer.echo(f"refused: {err}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"targets version {version}: {kpi} green {green}, red {red}")
+    where = f" for {dimension} {value}" if dimension != "all" else ""
+    typer.echo(f"targets version {version}: {kpi}{where} green {green}, red {red}")
 
 
 @gov_app.command("set-threshold")
@@ -220,6 +228,93 @@ def refresh(
 ) -> None:
     """Recompute the figures the dashboard reads (every KPI, grain and cut; every contact's cause)."""
     _refresh(_store(), _as_of(as_of), engine)
+
+
+@app.command()
+def brief(
+    out: Annotated[Path, typer.Option("--out", help="FILE.pdf (two A4 pages) or FILE.html (one page, reads on "
+                                                    "a phone).")],
+    week: Annotated[str | None, typer.Option(help="ISO week YYYY-Www (default: the newest complete week, as on "
+                                                  "the overview).")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Recompute the store's figures at this as-of first (as "
+                                                   "`wismo refresh --as-of` does; the dashboard then shows the "
+                                                   "same figures).")] = None,
+) -> None:
+    """Write the weekly executive brief: the eight KPIs against target, reduction or deflection, causes,
+    worst nodes and carriers, exception backlog, data quality and governance.
+
+    The figures are the dashboard's for the same as-of and rule version (printed in the footer).
+    Exits 1 when there are no figures for the week."""
+    from reporting.brief import gather
+    from reporting.render import render
+
+    if week and as_of:
+        raise typer.BadParameter("give --week or --as-of, not both")
+    store = _store()
+    when = _as_of(as_of)
+    if when is not None:
+        from metrics.cube import latest_run
+
+        run = latest_run(store)
+        if not run or run["as_of"] != when:
+            _refresh(store, when, "polars")
+    try:
+        got = gather(store, week)
+        path = render(got, out)
+    except (LookupError, ValueError) as err:
+        typer.echo(f"no brief: {err}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"brief {got.week} written to {path} (as of {got.as_of:%Y-%m-%dT%H:%M:%SZ}, rules {got.rule_version})")
+
+
+@app.command()
+def alerts(
+    as_of: Annotated[str | None, typer.Option(help="Recompute the store's figures at this as-of first (as "
+                                                   "`wismo refresh --as-of` does).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Evaluate and print what would be sent; change and "
+                                                            "send nothing.")] = False,
+) -> None:
+    """Evaluate every KPI target (overall and per node/carrier where set) and carrier milestone SLA on the
+    latest figures; send each new or escalated breach once to the configured channels.
+
+    Channels: WISMO_ALERT_WEBHOOKS (JSON list of URLs; Slack/Teams compatible) and WISMO_SMTP_HOST with
+    WISMO_ALERT_TO / WISMO_ALERT_RECIPIENTS. A delivery that still fails after retries is reported,
+    kept as due for the next run, and the command exits 1."""
+    from alerts.channels import configured
+    from alerts.service import run
+    from wismo.settings import get_settings
+
+    store = _store()
+    when = _as_of(as_of)
+    if when is not None and not dry_run:
+        from metrics.cube import latest_run
+
+        latest = latest_run(store)
+        if not latest or latest["as_of"] != when:
+            _refresh(store, when, "polars")
+    settings = get_settings()
+    channels = configured()
+    report = run(store, channels, settings.public_url, dry_run=dry_run, attempts=settings.alert_attempts)
+    if report.week is None:
+        typer.echo("no figures yet: nothing to evaluate", err=True)
+        raise typer.Exit(1)
+    open_now = report.opened + report.escalated + report.still_open
+    typer.echo(f"week of {report.week}: {len(open_now)} breach(es) open — {len(report.opened)} new, "
+               f"{len(report.escalated)} escalated, {len(report.still_open)} already alerted; "
+               f"{len(report.cleared)} cleared")
+    for b in report.opened + report.escalated:
+        typer.echo(f"  {b.message}")
+    if not channels:
+        typer.echo("no channel configured (WISMO_ALERT_WEBHOOKS, WISMO_SMTP_HOST): alerts kept in the store only")
+    if dry_run:
+        typer.echo(f"dry run: {len(report.due)} delivery(ies) due, nothing sent or changed")
+        return
+    typer.echo(f"sent {len(report.sent)}, failed {len(report.failed)}")
+    for b, outcome in report.failed:
+        typer.echo(f"  FAILED {outcome.channel} after {outcome.attempts} attempt(s): {b.key}: {outcome.error}",
+                   err=True)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command()

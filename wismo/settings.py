@@ -25,6 +25,26 @@ class Settings(BaseSettings):
     #: A header set by a trusted reverse proxy that carries the signed-in user (e.g. X-Forwarded-User).
     identity_header: str = ""
 
+    # ---- the brief and alerts -------------------------------------------------------------------
+    #: Where users open the dashboard; alerts link to views under it.
+    public_url: str = "http://localhost:8501"
+    #: JSON webhooks that receive each alert (Slack/Teams incoming-webhook compatible), e.g.
+    #: WISMO_ALERT_WEBHOOKS='["https://hooks.slack.com/services/..."]'.
+    alert_webhooks: list[str] = []
+    #: SMTP server for alert e-mail; no host, no e-mail.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    alert_from: str = "wismo@localhost"
+    #: Who gets every alert e-mail, and who gets those of a responsible function (RACI "R"), e.g.
+    #: WISMO_ALERT_RECIPIENTS='{"carrier_management": ["cm@example.com"]}'.
+    alert_to: list[str] = []
+    alert_recipients: dict[str, list[str]] = {}
+    #: Attempts per channel and alert in one run (with backoff) before it is reported as failed.
+    alert_attempts: int = 3
+
     def who(self) -> str:
         return self.user or os.environ.get("USER") or getpass.getuser()
 

@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 ROOT = Path(__file__).parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
+STORES: dict[str, str] = {}  # served URL → the store it serves
 PAGES = ["overview", "drivers", "nodes", "carriers", "exceptions", "communication", "care", "quality", "order"]
 
 
@@ -33,6 +34,7 @@ def server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
                              str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
+    STORES[url] = env["WISMO_DATABASE_URL"]
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -147,4 +149,36 @@ def test_editing_a_checklist_item_shows_in_the_audit_trail(server, browser):
     page.get_by_text("cause codes cover 6 of 8 causes").first.wait_for(timeout=30_000)
     assert page.get_by_text('"partly"').count() >= 1
     shot(page, "governance_edit")
+    page.close()
+
+
+def test_overview_downloads_the_weekly_brief(server, browser, tmp_path):
+    """The overview's download button gives the two-page PDF brief of the week the page reports."""
+    from pypdf import PdfReader
+
+    page = open_page(browser, server + "/overview", "Reduction or deflection?")
+    button = page.get_by_role("button", name="Brief")
+    label = button.first.inner_text()
+    with page.expect_download(timeout=60_000) as got:
+        button.first.click()
+    path = tmp_path / "brief.pdf"
+    got.value.save_as(path)
+    assert got.value.suggested_filename.startswith("wismo-brief-") and path.read_bytes()[:5] == b"%PDF-"
+    reader = PdfReader(path)
+    week = label.split("Brief ", 1)[1].split(" ", 1)[0]
+    assert len(reader.pages) == 2 and f"WISMO weekly brief · {week}" in reader.pages[0].extract_text()
+    page.close()
+
+
+def test_html_brief_reads_on_a_phone(server, browser, tmp_path):
+    """The HTML brief at a phone's width (390 px): nothing wider than the screen."""
+    env = {**os.environ, "WISMO_DATABASE_URL": STORES[server]}
+    out = tmp_path / "brief.html"
+    subprocess.run([sys.executable, "-m", "wismo.cli", "brief", "--out", str(out)], env=env, check=True,
+                   capture_output=True, cwd=ROOT)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(out.as_uri())
+    page.get_by_text("Reduction or deflection?").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "brief-phone")
     page.close()

@@ -193,3 +193,11 @@ def test_overview_flags_overdue_actions(app_env):
                  dt.date.today() - dt.timedelta(days=8), reason="meeting")
     at = run_page()
     assert any("1 governance action(s) overdue" in w.value for w in at.warning)
+
+
+def test_overview_offers_the_weekly_brief(app_env):
+    """The overview's download button names the week it reports (29 Dec 2025 = ISO 2026-W01)."""
+    make_store(app_env, fixture_frames())
+    at = run_page()
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == ["Brief 2026-W01 (PDF)"]

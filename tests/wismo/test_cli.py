@@ -16,7 +16,7 @@ runner = CliRunner()
 SUBCOMMANDS = [["demo"], ["load"], ["check"], ["db"], ["db", "status"], ["db", "upgrade"], ["dashboard"], ["up"],
                ["kpis"], ["causes"], ["refresh"], ["governance"], ["governance", "export"], ["governance", "verify"],
                ["governance", "set-target"], ["governance", "set-threshold"], ["governance", "set-carrier-sla"],
-               ["governance", "import"]]
+               ["governance", "import"], ["brief"], ["alerts"]]
 
 
 @pytest.mark.parametrize("args", SUBCOMMANDS, ids=[" ".join(a) for a in SUBCOMMANDS])

@@ -1,0 +1,122 @@
+"""One alerts run: evaluate, reconcile with the open alerts in the store, send what is due.
+
+De-duplication: an alert is keyed by what breached and where (not by week). While it stays open
+each channel gets it once, and again only if it escalates from warning to critical; when the
+figures clear it, it closes, and a later breach opens it anew. A failed delivery is recorded and
+is due again on the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from alerts.channels import Channel, Outcome, deliver
+from alerts.evaluate import RANK, Breach, breaches
+from store.db import Store
+from store.models import Alert, AlertDelivery
+
+ALERTS: Table = Alert.__table__  # type: ignore[assignment]
+DELIVERIES: Table = AlertDelivery.__table__  # type: ignore[assignment]
+
+
+@dataclass
+class Report:
+    week: dt.date | None
+    opened: list[Breach] = field(default_factory=list)
+    escalated: list[Breach] = field(default_factory=list)
+    still_open: list[Breach] = field(default_factory=list)
+    cleared: list[str] = field(default_factory=list)
+    sent: list[tuple[Breach, Outcome]] = field(default_factory=list)
+    failed: list[tuple[Breach, Outcome]] = field(default_factory=list)
+    due: list[tuple[Breach, str]] = field(default_factory=list)  # (breach, channel) due: what a dry run would send
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def owners(store: Store) -> dict[str, list[str]]:
+    """KPI id → the functions Responsible for it in the governance RACI."""
+    from governance.service import Actor, Governance
+
+    gov = Governance(store, Actor("alerts", "viewer"))
+    gov.seed_if_empty()
+    out: dict[str, list[str]] = {}
+    for r in gov.raci():
+        if r["subject_kind"] == "kpi" and r["letter"] == "R":
+            out.setdefault(r["subject_id"], []).append(r["function"])
+    return out
+
+
+def _upsert(store: Store):  # type: ignore[no-untyped-def]
+    return (postgresql.insert if store.dialect == "postgresql" else sqlite.insert)(ALERTS)
+
+
+def run(store: Store, channels: list[Channel], base_url: str, *, dry_run: bool = False, attempts: int = 3,
+        now: dt.datetime | None = None) -> Report:
+    from metrics.cube import latest_run
+
+    now = now or dt.datetime.now(dt.UTC)
+    found, week = breaches(store, base_url, owners(store))
+    report = Report(week)
+    meta = latest_run(store) or {}
+    with store.engine.connect() as conn:
+        known = {r.alert_key: r for r in conn.execute(select(ALERTS)).all()}
+        sent_ok = conn.execute(select(DELIVERIES.c.alert_key, DELIVERIES.c.channel, DELIVERIES.c.severity,
+                                      DELIVERIES.c.attempted_at).where(DELIVERIES.c.ok)).all()
+    first_seen: dict[str, dt.datetime] = {}
+    rows = []
+    for b in found:
+        old = known.get(b.key)
+        if old is not None and old.state == "open":
+            first_seen[b.key] = _utc(old.first_seen_at)
+            (report.escalated if RANK[b.severity] > RANK[old.severity] else report.still_open).append(b)
+        else:
+            first_seen[b.key] = now
+            report.opened.append(b)
+        rows.append({"alert_key": b.key, "kind": b.kind, "kpi": b.kpi, "dimension": b.dimension,
+                     "dimension_value": b.dimension_value, "state": "open", "severity": b.severity,
+                     "period_start": b.period_start, "value": b.value, "threshold": b.threshold,
+                     "owner": ", ".join(b.owner), "link": b.link, "message": b.message,
+                     "first_seen_at": first_seen[b.key], "last_seen_at": now, "cleared_at": None,
+                     "as_of": meta.get("as_of", now), "rule_version": meta.get("rule_version", "")})
+    open_keys = {b.key for b in found}
+    report.cleared = sorted(k for k, r in known.items() if r.state == "open" and k not in open_keys)
+
+    for b in found:
+        for ch in channels:
+            done = any(k == b.key and c == ch.name and RANK.get(s, 0) >= RANK[b.severity]
+                       and _utc(at) >= first_seen[b.key] for k, c, s, at in sent_ok)
+            if not done:
+                report.due.append((b, ch.name))
+    if dry_run:
+        return report
+
+    with store.engine.begin() as conn:  # the alerts' state first, in one transaction
+        if rows:
+            stmt = _upsert(store).values(rows)
+            stmt = stmt.on_conflict_do_update(index_elements=["alert_key"], set_={
+                c: stmt.excluded[c] for c in rows[0] if c != "alert_key"})
+            conn.execute(stmt)
+        if report.cleared:
+            conn.execute(update(ALERTS).where(ALERTS.c.alert_key.in_(report.cleared))
+                         .values(state="cleared", cleared_at=now))
+    by_name = {ch.name: ch for ch in channels}
+    for b, name in report.due:  # then each delivery, recorded as it happens
+        outcome = deliver(by_name[name], b, attempts)
+        with store.engine.begin() as conn:
+            conn.execute(DELIVERIES.insert().values(
+                alert_key=b.key, channel=name, severity=b.severity, attempted_at=dt.datetime.now(dt.UTC),
+                attempts=outcome.attempts, ok=outcome.ok, error=outcome.error))
+        (report.sent if outcome.ok else report.failed).append((b, outcome))
+    return report
+
+
+def _utc(value: dt.datetime | str) -> dt.datetime:
+    if isinstance(value, str):  # SQLite hands timestamps back as text
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -1,0 +1,1 @@
+"""The weekly executive brief (content, charts, PDF and HTML) and threshold alerts."""

@@ -1,0 +1,195 @@
+"""The weekly executive brief's content: what the overview and the other pages show for one week,
+gathered from the same view functions (metrics/views.py), so the numbers are the dashboard's.
+
+``gather`` reads the store; everything it returns is plain data the renderers lay out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from metrics import views
+from metrics.views import View
+from store.db import Store
+
+STATUS_WORD = {"green": "on target", "amber": "watch", "red": "off target", "none": "no data"}
+NOT_EFFECTIVE = ("failed", "not_tested")  # control statuses the brief lists as not effective
+WORST = 3  # nodes and carriers listed by avoidable contacts per 100 shipped orders
+
+
+@dataclass(frozen=True)
+class KpiLine:
+    id: str
+    title: str
+    value: str
+    target: str
+    status: str
+    change: str
+    period: dt.date | None  # when the value is for an earlier week than the brief's (e.g. FCR's window)
+    spark: list[float]  # display units, oldest first
+    good: str
+    green: float  # target in display units, for the sparkline's reference line
+
+
+@dataclass(frozen=True)
+class CauseLine:
+    cause: str
+    label: str
+    avoidable: bool
+    this_week: int
+    last_week: int
+
+    @property
+    def change(self) -> int:
+        return self.this_week - self.last_week
+
+
+@dataclass(frozen=True)
+class SliceLine:
+    name: str
+    value: str  # avoidable WISMO contacts per 100 shipped orders
+    shipped: int
+    status: str
+
+
+@dataclass
+class Brief:
+    week: str  # ISO week, e.g. 2025-W52
+    period: dt.date
+    as_of: dt.datetime
+    rule_version: str
+    run_id: str
+    executive_owner: str
+    kpis: list[KpiLine]
+    verdict: str
+    causes: list[CauseLine]
+    worst_nodes: list[SliceLine]
+    worst_carriers: list[SliceLine]
+    backlog_open: int
+    backlog_buckets: list[tuple[str, int]]
+    backlog_avg_age: float | None
+    backlog_over_7d: int
+    loads: list[dict]
+    checklist: dict[str, int]
+    controls_not_effective: list[dict]
+    overdue_actions: list[dict]
+    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
+
+    @property
+    def footer(self) -> str:
+        return (f"Figures as of {self.as_of:%Y-%m-%d %H:%M} UTC · rules {self.rule_version} · run {self.run_id} · "
+                f"generated {self.generated_at:%Y-%m-%d %H:%M} UTC")
+
+
+def iso_week(day: dt.date) -> str:
+    y, w, _ = day.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def week_start(week: str) -> dt.date:
+    """Monday of an ISO week written YYYY-Www."""
+    if re.fullmatch(r"\d{4}-W\d{2}", week):
+        try:
+            return dt.date.fromisoformat(f"{week}-1")
+        except ValueError:
+            pass
+    raise ValueError(f"week {week!r} is not an ISO week such as 2025-W52")
+
+
+def gather(store: Store, week: str | None = None, today: dt.date | None = None) -> Brief:
+    """The brief for ``week`` (default: the overview's reporting week, the newest complete one) from
+    the figures in the store."""
+    from governance.service import Actor, Governance
+
+    status = views.status(store)
+    if not status.get("run"):
+        raise LookupError("no figures in the store yet: load data (wismo load / wismo demo --load) first")
+    run, as_of = status["run"], status["as_of"]
+    view = View(grain="week")
+    period = week_start(week) if week else views.reporting_period(store, view, as_of)
+    if period is None:
+        raise LookupError("no weekly figures in the store")
+    known = views.figures(store, ["wismo_contact_rate"], view)["period_start"].to_list()
+    if period not in known:
+        raise LookupError(f"no figures for the week starting {period} (figures cover "
+                          f"{min(known)} to {max(known)})" if known else "no weekly figures in the store")
+
+    kpis = []
+    for t in views.tiles(store, view, period):
+        k = t.kpi
+        scale = 100.0 if k.unit in ("per_100", "percent") else 1.0
+        kpis.append(KpiLine(k.id, k.title, k.display(t.value), k.display(t.target.green), t.status,
+                            t.delta_text() or "–", t.period if t.period != period else None,
+                            [v * scale for v in t.spark if v is not None], k.good, t.target.green * scale))
+
+    verdict = views.verdict(views.deflection(store, view), period, "week")
+    causes = _causes(store, period)
+    worst = {d: _worst(store, view, d, period) for d in ("node", "carrier")}
+    open_now = views.backlog(views.exception_facts(store), as_of)
+    buckets = views.bucket_counts(open_now)
+    loads = _week_loads(store, period, as_of)
+    gov = Governance(store, Actor("brief", "viewer"))
+    gov.seed_if_empty()  # a store that never opened the workspace gets the brief's checklist and risks
+    checklist = {s: 0 for s in ("yes", "partly", "no", "not_assessed")}
+    for item in gov.checklist():
+        checklist[item["status"]] = checklist.get(item["status"], 0) + 1
+    controls = [{"id": r["id"], "control": r["control"], "status": r["control_status"], "owner": r["owner"]}
+                for r in gov.risks() if r["control_status"] in NOT_EFFECTIVE]
+    overdue = [{"id": a["id"], "text": a["text"], "owner": a["owner"], "due": str(a["due_date"])[:10]}
+               for a in gov.overdue(today or dt.date.today())]
+    return Brief(
+        week=iso_week(period), period=period, as_of=as_of, rule_version=run["rule_version"], run_id=run["run_id"],
+        executive_owner=gov.executive_owner(), kpis=kpis, verdict=verdict, causes=causes,
+        worst_nodes=worst["node"], worst_carriers=worst["carrier"], backlog_open=open_now.height,
+        backlog_buckets=list(buckets.select("bucket", "count").iter_rows()),
+        backlog_avg_age=float(open_now["age_days"].mean()) if open_now.height else None,  # type: ignore[arg-type]
+        backlog_over_7d=open_now.filter(pl.col("age_days") >= 7).height,
+        loads=loads, checklist=checklist, controls_not_effective=controls, overdue_actions=overdue)
+
+
+def _causes(store: Store, period: dt.date) -> list[CauseLine]:
+    """WISMO contacts by cause created in the week and in the week before (as the drivers page counts them)."""
+    before = period - dt.timedelta(days=7)
+    contacts = views.cause_contacts(store, View(grain="week", start=before, end=period))
+    if contacts.height == 0:
+        return []
+    week = pl.col("created_at") >= dt.datetime.combine(period, dt.time(), dt.UTC)
+    counts = (contacts.group_by("cause", "cause_label").agg(
+        this_week=week.sum(), last_week=(~week).sum(), avoidable=pl.col("avoidable").first()))
+    order = {c: i for i, c in enumerate(views.CAUSE_ORDER)}
+    rows = sorted(counts.iter_rows(named=True), key=lambda r: (-r["this_week"], order.get(r["cause"], 99)))
+    return [CauseLine(r["cause"], r["cause_label"], bool(r["avoidable"]), int(r["this_week"]),
+                      int(r["last_week"])) for r in rows]
+
+
+def _worst(store: Store, view: View, dimension: str, period: dt.date) -> list[SliceLine]:
+    """The nodes (or carriers) with the most avoidable WISMO contacts per 100 shipped orders in the week."""
+    from metrics.catalogue import load_catalogue
+    from metrics.governed import effective_targets
+
+    kpi = load_catalogue().kpi("avoidable_wismo_rate")
+    df = views.figures(store, ["avoidable_wismo_rate"], view, dimension).filter(
+        (pl.col("period_start") == period) & pl.col("value").is_not_null()
+        & (pl.col("dimension_value") != "unassigned"))
+    df = df.sort(["value", "dimension_value"], descending=[True, False]).head(WORST)
+    target = effective_targets(store)[kpi.id]
+    return [SliceLine(r["dimension_value"], kpi.display(r["value"]), int(r["denominator"]),
+                      kpi.status(r["value"], target)) for r in df.iter_rows(named=True)]
+
+
+def _week_loads(store: Store, period: dt.date, as_of: dt.datetime) -> list[dict]:
+    """The week's loads: those whose data is as of a time in the week (its Monday to the next, inclusive);
+    when there are none, the newest load the figures include (as-of at or before theirs)."""
+    start = dt.datetime.combine(period, dt.time(), dt.UTC)
+    end = start + dt.timedelta(days=7)
+    loads = views.loads(store, 500)
+    week = loads.filter((pl.col("as_of") >= start) & (pl.col("as_of") <= end))
+    if week.height == 0:
+        week = loads.filter(pl.col("as_of") <= as_of).head(1)
+    return [{"load_id": r["load_id"], "finished_at": r["finished_at"], "status": r["status"],
+             "warnings": int(r["warnings"] or 0), "blocking_failures": int(r["blocking_failures"] or 0)}
+            for r in week.iter_rows(named=True)]

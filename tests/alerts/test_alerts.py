@@ -1,0 +1,177 @@
+"""`wismo alerts` against real receivers on loopback: one alert per breach, sent once, retried, reported.
+
+The fixture (tests/metrics/test_kpis.py WISMO, as of 2026-01-10), reporting week 2025-12-29:
+- WISMO contacts per 100 shipped orders: K1–K4 on O1, O2 shipped → 2.0, worse than red 0.09 → critical;
+- tracking activation: O1 and O2 are past their SLA with no scan at all → 0/2 = 0.0 < red 0.90 → critical;
+  by carrier: C1 (O1, O2's primary S2a) 0.0 in the week; C2's newest week with a value is 12-22 (O3, 0/1);
+- first-contact resolution: no contact in the fixture is resolved → 0.0 < red 0.75 → critical;
+- no other KPI has a value worse than green (or has no value) in that week.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from alerts.channels import Email, Webhook
+from alerts.service import run
+from store import open_store
+from tests.alerts.receivers import closed_port, smtp, webhook
+from tests.pages.test_pages import fixture_frames, make_store
+from wismo.cli import app
+
+runner = CliRunner()
+EXPECTED = {
+    "kpi_target:wismo_contact_rate:all:all": (2.0, 0.09, "critical", ("customer_care",)),
+    "kpi_target:tracking_activation_ontime:all:all": (0.0, 0.90, "critical", ("carrier_management",)),
+    "kpi_target:first_contact_resolution:all:all": (0.0, 0.75, "critical", ("customer_care",)),
+    "carrier_sla:tracking_activation_ontime:carrier:C1": (0.0, 0.90, "critical", ("carrier_management",)),
+    "carrier_sla:tracking_activation_ontime:carrier:C2": (0.0, 0.90, "critical", ("carrier_management",)),
+}
+BASE = "http://wismo.example:8501"
+
+
+def _made(url: str):  # type: ignore[no-untyped-def]
+    make_store(url, fixture_frames())
+    s = open_store(url)
+    yield s
+    s.engine.dispose()
+
+
+@pytest.fixture
+def store(tmp_path):  # type: ignore[no-untyped-def]
+    yield from _made(f"sqlite:///{tmp_path}/alerts.db")
+
+
+@pytest.fixture
+def any_store(store_url):  # type: ignore[no-untyped-def]
+    """SQLite and a real PostgreSQL (the alerts' upserts differ by dialect)."""
+    yield from _made(store_url)
+
+
+def _env(monkeypatch, store, **settings: str) -> None:  # type: ignore[no-untyped-def]
+    from wismo.settings import get_settings
+
+    monkeypatch.setenv("WISMO_DATABASE_URL", store.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("WISMO_PUBLIC_URL", BASE)
+    for k, v in settings.items():
+        monkeypatch.setenv(f"WISMO_{k.upper()}", v)
+    get_settings.cache_clear()
+
+
+def test_one_alert_per_breach_then_nothing_on_the_second_run(any_store, monkeypatch):
+    """Five breaches (hand-worked above) → five posts with value, threshold, owner and deep link; the
+    second run posts nothing; the store keeps them open."""
+    store = any_store
+    with webhook() as hook:
+        _env(monkeypatch, store, alert_webhooks=f'["{hook.url}"]')
+        first = runner.invoke(app, ["alerts"])
+        assert first.exit_code == 0, first.output
+        assert "5 new" in first.output and "sent 5, failed 0" in first.output
+        got = {p["alert"]["key"]: p["alert"] for p in hook.posts}
+        assert len(hook.posts) == 5
+        assert {k: (a["figure"], a["threshold"], a["severity"], tuple(a["owner"])) for k, a in got.items()} == EXPECTED
+        wismo = got["kpi_target:wismo_contact_rate:all:all"]
+        assert wismo["link"] == f"{BASE}/overview" and wismo["week"] == "2025-12-29"
+        assert wismo["figure_text"] == "200.00" and wismo["threshold_text"] == "≤ 9.00"
+        c2 = got["carrier_sla:tracking_activation_ontime:carrier:C2"]
+        assert c2["week"] == "2025-12-22"
+        assert c2["link"] == f"{BASE}/carriers?kpi=tracking_activation_ontime&carrier_detail=C2"
+        assert all(p["text"].startswith("[CRITICAL]") for p in hook.posts)  # what Slack/Teams show
+
+        second = runner.invoke(app, ["alerts"])
+        assert second.exit_code == 0, second.output
+        assert "0 new" in second.output and "5 already alerted" in second.output
+        assert len(hook.posts) == 5
+    with store.engine.connect() as conn:
+        states = conn.execute(text("SELECT state, count(*) FROM alerts GROUP BY state")).all()
+        sent = conn.execute(text("SELECT count(*) FROM alert_deliveries WHERE ok")).scalar_one()
+    assert states == [("open", 5)] and sent == 5
+
+
+def test_clear_reopen_and_escalate(any_store):
+    """Target 3.0/4.0 (per 100: 300/400) puts 2.0 on green: the alert clears. 1.0/3.0 makes it amber:
+    a new warning is sent. 0.5/1.5 makes it red: it escalates and is sent again. Same severity twice: once."""
+    from governance.service import Actor, Governance
+
+    store = any_store
+    gov = Governance(store, Actor("ana", "admin"))
+    key = "kpi_target:wismo_contact_rate:all:all"
+    with webhook() as hook:
+        ch = [Webhook(hook.url)]
+        run(store, ch, BASE)
+        gov.set_target("wismo_contact_rate", green=3.0, red=4.0, reason="test")
+        r = run(store, ch, BASE)
+        assert r.cleared == [key] and not r.sent
+        gov.set_target("wismo_contact_rate", green=1.0, red=3.0, reason="test")
+        r = run(store, ch, BASE)
+        assert [b.key for b in r.opened] == [key] and [b.severity for b, _ in r.sent] == ["warning"]
+        r = run(store, ch, BASE)
+        assert not r.sent
+        gov.set_target("wismo_contact_rate", green=0.5, red=1.5, reason="test")
+        r = run(store, ch, BASE)
+        assert [b.key for b in r.escalated] == [key] and [b.severity for b, _ in r.sent] == ["critical"]
+        assert [p["alert"]["severity"] for p in hook.posts if p["alert"]["key"] == key] == [
+            "critical", "warning", "critical"]
+
+
+def test_node_target_where_set(store):
+    """A target for node N1 only: N1 has K1 K2 on O1 O2 in the week → 1.0, worse than red 0.5 → critical,
+    linked to the node's drill-down. N2 has no target of its own: no node alert for it."""
+    from governance.service import Actor, Governance
+
+    Governance(store, Actor("ana", "editor")).set_target("wismo_contact_rate", green=0.2, red=0.5, reason="t",
+                                                          dimension="node", value="N1")
+    r = run(store, [], BASE)
+    node = [b for b in r.opened if b.dimension == "node"]
+    assert [(b.dimension_value, b.value, b.threshold, b.severity) for b in node] == [("N1", 1.0, 0.5, "critical")]
+    assert node[0].link == f"{BASE}/nodes?kpi=wismo_contact_rate&node_detail=N1"
+
+
+def test_unreachable_channel_is_retried_reported_and_due_again(store, monkeypatch):
+    """Nothing listens: every delivery is tried 3 times, recorded as failed, and the command exits 1.
+    The next run, with the channel back, sends all five."""
+    dead = f"http://127.0.0.1:{closed_port()}/hook"
+    _env(monkeypatch, store, alert_webhooks=f'["{dead}"]')
+    result = runner.invoke(app, ["alerts"])
+    assert result.exit_code == 1
+    assert "sent 0, failed 5" in result.output and "after 3 attempt(s)" in result.output
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*), min(attempts) FROM alert_deliveries WHERE NOT ok")).one() == (5, 3)
+    with webhook() as hook:
+        r = run(store, [Webhook(hook.url)], BASE)
+        assert len(r.sent) == 5 and len(hook.posts) == 5
+
+
+def test_a_flaky_channel_succeeds_on_retry(store):
+    """The receiver answers 500 twice, then 200: the first alert goes out on its third attempt."""
+    with webhook(fail_first=2) as hook:
+        r = run(store, [Webhook(hook.url)], BASE)
+    assert r.ok and r.sent[0][1].attempts == 3 and len(hook.posts) == 5
+
+
+def test_email_goes_to_the_responsible_function(store):
+    """SMTP on loopback: every alert to the default list, carrier-management alerts also to its address."""
+    with smtp() as box:
+        mail = Email("127.0.0.1", box.port, "wismo@example.com", ("ops@example.com",),
+                     {"carrier_management": ["cm@example.com"]})
+        r = run(store, [mail], BASE)
+        assert r.ok and len(box.messages) == 5
+    activation = [m for m in box.messages if "tracking activation" in m["body"]]
+    assert len(activation) == 3 and all(sorted(m["to"]) == ["cm@example.com", "ops@example.com"] for m in activation)
+    assert all("Subject: [WISMO critical]" in m["body"] for m in box.messages)
+
+
+def test_dry_run_changes_and_sends_nothing(store, monkeypatch):
+    with webhook() as hook:
+        _env(monkeypatch, store, alert_webhooks=f'["{hook.url}"]')
+        result = runner.invoke(app, ["alerts", "--dry-run"])
+        assert result.exit_code == 0 and "dry run: 5 delivery(ies) due" in result.output
+        assert hook.posts == []
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alerts")).scalar_one() == 0
+
+
+def test_the_webhook_name_keeps_no_secret():
+    assert "SECRET" not in Webhook("https://hooks.slack.com/services/T0/B0/SECRET").name
