@@ -34,7 +34,7 @@ lint:
 	$(VENV)/bin/ruff check .
 
 types:
-	$(VENV)/bin/mypy metrics data_checks store wismo governance alerts reporting
+	$(VENV)/bin/mypy metrics data_checks store wismo governance alerts reporting connectors
 
 bench: setup
 	$(PY) -m benchmarks.run

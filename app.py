@@ -26,6 +26,7 @@ PAGES = {
     "Data": [
         st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="quality"),
         st.Page("pages/order.py", title="Order timeline", icon=":material/timeline:", url_path="order"),
+        st.Page("pages/onboarding.py", title="Data onboarding", icon=":material/upload_file:", url_path="onboarding"),
     ],
 }
 
@@ -33,7 +34,7 @@ nav = st.navigation(PAGES)
 from ui.frame import mark_router  # noqa: E402 - after st.navigation, before any page runs
 
 mark_router()
-if nav.url_path not in ("quality",):
+if nav.url_path not in ("quality", "onboarding"):
     from ui import data
     from ui.frame import sidebar
 

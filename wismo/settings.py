@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///data/wismo.db"
     #: Where refused loads write their rejects file.
     rejects_dir: Path = Path("data/rejects")
+    #: Where `wismo import` and mapped loads stage the contract files they load (kept for inspection).
+    imports_dir: Path = Path("data/imports")
     #: Who is recorded as running a load or changing governance content (defaults to the OS user).
     user: str = ""
     #: Governance roles by user name, e.g. WISMO_ROLES='{"ana": "admin", "eli": "editor"}'. Users not

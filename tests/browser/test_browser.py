@@ -182,3 +182,20 @@ def test_html_brief_reads_on_a_phone(server, browser, tmp_path):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "brief-phone")
     page.close()
+
+
+def test_onboarding_upload_preview_and_checks(server, browser):
+    """Upload a Zendesk export: the mapped contacts and 'Every value mapped'; the load's checks run
+    before anything is loaded (the demo store has no orders O1/O2, so the reference rule refuses)."""
+    page = open_page(browser, server + "/onboarding", "Data onboarding")
+    page.get_by_text("Help-desk tickets JSON").click()
+    page.wait_for_timeout(1000)
+    page.locator("input[type=file]").set_input_files(
+        str(ROOT / "tests" / "fixtures" / "vendors" / "helpdesk" / "zendesk_tickets.json"))
+    page.get_by_text("contacts: 4 mapped rows").wait_for(timeout=30_000)
+    page.get_by_text("Every value mapped.").wait_for()
+    page.get_by_role("button", name="Run the load's checks").click()
+    page.get_by_text("blocking rule(s) fail").wait_for(timeout=60_000)
+    page.get_by_text("points at no orders.order_id").wait_for()
+    shot(page, "onboarding")
+    page.close()

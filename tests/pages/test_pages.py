@@ -17,6 +17,7 @@ from wismo.contract import TABLES
 
 APP = str(Path(__file__).parents[2] / "app.py")
 PAGES = ["overview", "drivers", "nodes", "carriers", "exceptions", "communication", "care", "data_quality", "order",
+         "onboarding",
          "governance"]
 NODES = [{"node_id": "N1", "name": "East DC", "node_type": "dc", "region": "east"},
          {"node_id": "N2", "name": "Main St store", "node_type": "store", "region": "central"}]
@@ -201,3 +202,15 @@ def test_overview_offers_the_weekly_brief(app_env):
     at = run_page()
     buttons = at.get("download_button")
     assert [b.proto.label for b in buttons] == ["Brief 2026-W01 (PDF)"]
+
+
+def test_onboarding_shows_the_vendor_mapping_before_any_upload(app_env):
+    """Choosing tracking JSON / AfterShip shows the mapping table with its rationale (Exception_011 →
+    returned)."""
+    make_store(app_env, fixture_frames())
+    at = run_page("onboarding")
+    at.radio(key="ob_kind").set_value("tracking").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    row = table[table["code"] == "Exception_011"].iloc[0]
+    assert row["maps to"] == "returned" and "sender" in row["rationale"]

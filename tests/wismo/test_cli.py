@@ -16,7 +16,8 @@ runner = CliRunner()
 SUBCOMMANDS = [["demo"], ["load"], ["check"], ["db"], ["db", "status"], ["db", "upgrade"], ["dashboard"], ["up"],
                ["kpis"], ["causes"], ["refresh"], ["governance"], ["governance", "export"], ["governance", "verify"],
                ["governance", "set-target"], ["governance", "set-threshold"], ["governance", "set-carrier-sla"],
-               ["governance", "import"], ["brief"], ["alerts"]]
+               ["governance", "import"], ["brief"], ["alerts"],
+               ["import"], ["import", "tracking"], ["import", "contacts"], ["mapping"], ["mapping", "suggest"]]
 
 
 @pytest.mark.parametrize("args", SUBCOMMANDS, ids=[" ".join(a) for a in SUBCOMMANDS])

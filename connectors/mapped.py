@@ -1,0 +1,47 @@
+"""A folder whose extracts are mapped by column-mapping files → a staged contract folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from connectors.mapping import apply_file, read_mapping
+from connectors.staging import Issue, Staged
+from wismo.contract import TABLES
+from wismo.dataset import SUFFIXES
+
+
+def stage(folder: Path, mapping_files: list[Path]) -> Staged:
+    """Each mapping's source file mapped to its table; the folder's own contract files kept as they are
+    (returned as ``notes`` of what was copied). Two sources for one table are refused."""
+    frames = {}
+    issues: list[Issue] = []
+    notes: dict[str, int] = {}
+    for mf in mapping_files:
+        m = read_mapping(mf)
+        if m.file is None:
+            issues.append(Issue(str(mf), 0, "file", "", "no_source", "the mapping names no 'file' to read"))
+            continue
+        src = folder / m.file
+        if not src.is_file():
+            issues.append(Issue(str(mf), 0, "file", m.file, "no_source", f"{src} does not exist"))
+            continue
+        if m.table in frames:
+            issues.append(Issue(str(mf), 0, "table", m.table, "duplicate_table", f"two sources map to {m.table}"))
+            continue
+        df, found = apply_file(m, src)
+        frames[m.table] = df
+        issues += found
+        notes[f"{src.name} → {m.table} ({df.height:,} rows, mapping {mf.name})"] = df.height
+    return Staged(frames, issues, notes)
+
+
+def native_files(folder: Path, mapped: set[str]) -> list[Path]:
+    """The folder's files already in the contract (``<table>.csv|parquet``) for tables no mapping makes."""
+    return [p for p in sorted(folder.iterdir()) if p.suffix.lower() in SUFFIXES and p.stem in TABLES
+            and p.stem not in mapped]
+
+
+def copy_native(folder: Path, target: Path, mapped: set[str]) -> list[Path]:
+    target.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copy2(p, target / p.name)) for p in native_files(folder, mapped)]

@@ -1,0 +1,72 @@
+"""What the data onboarding page shows, shaped here so the page is layout only: the mapping in force,
+the mapped rows, the issues, and the load's own checks on them — before anything is loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from connectors.config import CONFIG
+from connectors.staging import Staged, write_folder
+from store.db import Store
+
+KINDS = {"extract": "CSV/Parquet extract (column mapping)", "tracking": "Carrier tracking JSON",
+         "contacts": "Help-desk tickets JSON"}
+FORMATS = {"tracking": ["aftership", "easypost", "shippo"], "contacts": ["zendesk", "gorgias"]}
+
+
+def mapping_table(fmt: str) -> pl.DataFrame:
+    """The vendor's mapping table as rows: level, code, maps to, rationale."""
+    raw = yaml.safe_load((CONFIG / f"{fmt}.yaml").read_text())
+    rows = []
+    for level, items in raw.items():
+        if not isinstance(items, list) or not items or not isinstance(items[0], dict):
+            continue
+        for r in items:
+            target = next((r[k] for k in ("status", "reason", "channel", "score") if k in r), None)
+            rows.append({"table": level, "code": str(r.get("code", r.get("match"))),
+                         "maps to": "(not a scan: left out)" if target is None and "status" in r else str(target),
+                         "rationale": r.get("rationale", "")})
+    return pl.DataFrame(rows, schema={"table": pl.String, "code": pl.String, "maps to": pl.String,
+                                      "rationale": pl.String})
+
+
+def preview(kind: str, fmt: str | None, path: Path, store: Store, mapping_text: str | None = None) -> Staged:
+    """The contract rows the file would become, and what could not be mapped. Reads the store's shipments
+    for tracking (to place events); writes nothing."""
+    if kind == "tracking":
+        from connectors import tracking
+        from store import bulk
+
+        return tracking.to_contract(tracking.parse(fmt or "", [path]), bulk.read_table(store, "shipments"))
+    if kind == "contacts":
+        from connectors.contacts import parse
+
+        return parse(fmt or "", path)
+    from connectors.mapping import Mapping, apply_file
+
+    m = Mapping.model_validate(yaml.safe_load(mapping_text or ""))
+    df, issues = apply_file(m, path)
+    return Staged({m.table: df}, issues, {})
+
+
+def stage_to(staged: Staged, root: Path | None = None) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="wismo-onboarding-", dir=root))
+    write_folder(staged.frames, folder)
+    return folder
+
+
+def check(staged: Staged, store: Store, as_of: dt.datetime | None = None) -> pl.DataFrame:
+    """The load's checks on the mapped rows (references resolve against the store): one row per rule."""
+    from wismo.loading import run_checks, utcnow
+
+    report = run_checks(stage_to(staged), store, as_of or utcnow())
+    rows = [{"table": f.table, "rule": f.rule, "severity": f.severity, "column": f.column,
+             "failing rows": len(f.rows) if f.rows else (f.checked_rows if f.whole_table else 0),
+             "message": f.message} for f in report.blocking + report.warnings]
+    return pl.DataFrame(rows, schema={"table": pl.String, "rule": pl.String, "severity": pl.String,
+                                      "column": pl.String, "failing rows": pl.Int64, "message": pl.String})

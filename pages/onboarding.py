@@ -1,0 +1,94 @@
+"""Data onboarding: bring an extract, a tracking payload or a ticket export; see the mapping, the mapped
+rows and the load's checks before anything is loaded."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from connectors import onboarding
+from ui import data
+from ui.fmt import md
+from ui.frame import current_actor, routed
+from wismo.contract import TABLES
+
+routed()
+st.title("Data onboarding")
+st.caption("Nothing is loaded until you press **Load**: first the mapping, the mapped rows, what could not be "
+           "mapped and the load's own checks. The same runs from the command line: `wismo import tracking`, "
+           "`wismo import contacts`, `wismo mapping suggest`, `wismo load --mapping`.")
+
+kind = st.radio("What is it?", list(onboarding.KINDS), format_func=onboarding.KINDS.get, horizontal=True,
+                key="ob_kind")
+fmt = None
+if kind in onboarding.FORMATS:
+    fmt = st.selectbox("Format", onboarding.FORMATS[kind], key="ob_fmt")
+upload = st.file_uploader("File", type=["json"] if kind != "extract" else ["csv", "parquet"], key="ob_file")
+if upload is None:
+    if fmt:
+        st.subheader(f"How {fmt} maps onto the contract")
+        st.dataframe(onboarding.mapping_table(fmt), hide_index=True, key="ob_table")
+    st.stop()
+
+folder = Path(tempfile.gettempdir()) / f"wismo-upload-{upload.file_id}"  # one copy per upload, not per rerun
+folder.mkdir(exist_ok=True)
+path = folder / Path(upload.name).name
+path.write_bytes(upload.getvalue())
+mapping_text = None
+if kind == "extract":
+    from connectors.mapping import suggest
+
+    table = st.selectbox("Contract table it feeds", sorted(TABLES), key="ob_table_pick")
+    mapping_text = st.text_area("Column mapping (YAML): suggested from the header and sample values; edit it",
+                                value=suggest(path, table), height=300, key=f"ob_map_{table}_{upload.name}")
+    st.download_button("Download this mapping", mapping_text, file_name=f"{table}.mapping.yaml", key="ob_dl_map")
+elif fmt:
+    with st.expander(f"How {fmt} maps onto the contract"):
+        st.dataframe(onboarding.mapping_table(fmt), hide_index=True)
+
+try:
+    staged = onboarding.preview(kind, fmt, path, data.store(), mapping_text)
+except ValueError as err:
+    st.error(f"The mapping cannot be used: {md(err)}")
+    st.stop()
+
+for table, df in staged.frames.items():
+    st.subheader(f"{table}: {df.height:,} mapped rows")
+    st.dataframe(df.head(200), hide_index=True)
+for note, n in staged.notes.items():
+    st.caption(f"{md(note)}" + (f": {n:,}" if n > 1 else ""))
+if staged.issues:
+    st.error(f"{len(staged.issues):,} value(s) could not be mapped: fix the mapping (or the source) first.")
+    st.dataframe(staged.issues_frame(), hide_index=True, key="ob_issues")
+else:
+    st.success("Every value mapped.")
+
+if st.button("Run the load's checks", key="ob_check", disabled=bool(staged.issues)):
+    with st.spinner("Checking…"):
+        st.session_state["ob_checked"] = onboarding.check(staged, data.store())
+checked = st.session_state.get("ob_checked")
+if checked is not None:
+    blocking = checked.filter(checked["severity"] == "blocking")
+    if blocking.height:
+        st.error(f"{blocking.height} blocking rule(s) fail: the load would be refused.")
+    else:
+        st.success(f"The checks pass ({checked.height} warning rule(s)).")
+    st.dataframe(checked, hide_index=True, key="ob_checks")
+
+actor = current_actor()
+can_load = actor.may("editor") and not staged.issues and checked is not None and not checked.filter(
+    checked["severity"] == "blocking").height
+if st.button("Load", type="primary", disabled=not can_load, key="ob_load",
+             help="Editors and admins, after the checks pass."):
+    from metrics.cube import refresh
+    from wismo.loading import load
+
+    result = load(onboarding.stage_to(staged), data.store(), user=actor.name)
+    if result.landed:
+        refresh(data.store())
+        st.cache_data.clear()
+        st.success(f"Loaded: {', '.join(f'{t} {n:,}' for t, n in result.written.items())}. Figures refreshed.")
+    else:
+        st.error(f"The load was refused; nothing was written. Rejects: {md(result.rejects_file)}")
