@@ -108,12 +108,39 @@ def period_start(col: nw.Expr, grain: str) -> nw.Expr:
     if grain == "month":
         return col.dt.truncate("1mo")
     if grain == "week":
-        wd = col.dt.weekday()  # Monday = 1 … Sunday = 7 on every backend
+        wd = col.dt.weekday()  # Monday = 1 … Sunday = 7 — except on PySpark, where narwhals gives Sunday 0
         out = day
         for k in range(2, 8):
             out = nw.when(wd == k).then(day.dt.offset_by(f"-{k - 1}d")).otherwise(out)
-        return out
+        return nw.when(wd == 0).then(day.dt.offset_by("-6d")).otherwise(out)
     raise ValueError(f"unknown grain {grain!r} (day, week or month)")
+
+
+def epoch_us(col: nw.Expr) -> nw.Expr:
+    """Microseconds since 1970-01-01T00:00Z from calendar parts (UTC sessions): PySpark has no
+    ``dt.timestamp`` nor ``total_*`` durations, every backend has year, ordinal day and clock parts."""
+    y = col.dt.year().cast(nw.Int64)
+    days = ((y - 1970) * 365 + (y - 1969) // 4 - (y - 1901) // 100 + (y - 1601) // 400
+            + col.dt.ordinal_day().cast(nw.Int64) - 1)
+    secs = ((days * 24 + col.dt.hour().cast(nw.Int64)) * 60 + col.dt.minute().cast(nw.Int64)) * 60 \
+        + col.dt.second().cast(nw.Int64)
+    return secs * 1_000_000 + col.dt.microsecond().cast(nw.Int64)
+
+
+def _between(later: nw.Expr, earlier: nw.Expr, unit_us: int) -> nw.Expr:
+    diff = epoch_us(later) - epoch_us(earlier)
+    return nw.when(diff >= 0).then(diff // unit_us).otherwise(-((-diff) // unit_us)).cast(nw.Int64)
+
+
+def millis_between(later: nw.Expr, earlier: nw.Expr) -> nw.Expr:
+    """Whole milliseconds from ``earlier`` to ``later``, truncated toward zero (a duration's
+    ``total_milliseconds``)."""
+    return _between(later, earlier, 1000)
+
+
+def seconds_between(later: nw.Expr, earlier: nw.Expr) -> nw.Expr:
+    """Whole seconds from ``earlier`` to ``later``, truncated toward zero (``total_seconds``)."""
+    return _between(later, earlier, 1_000_000)
 
 
 def flag(cond: nw.Expr) -> nw.Expr:

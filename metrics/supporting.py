@@ -14,7 +14,7 @@ import narwhals as nw
 import polars as pl
 
 from metrics.causes import attribute, promise_missed
-from metrics.portable import period_start
+from metrics.portable import period_start, seconds_between
 from metrics.units import UNASSIGNED, Context, exception_notices, fcr_contacts, proactive_notices
 
 
@@ -22,7 +22,7 @@ def event_latency(ctx: Context) -> pl.DataFrame:
     ev = ctx.known("tracking_events").join(
         ctx.known("shipments").select("shipment_id", "carrier_id"), on="shipment_id", how="inner"
     ).with_columns(period_start=period_start(nw.col("event_at"), ctx.grain),
-                   latency_s=(nw.col("received_at") - nw.col("event_at")).dt.total_seconds())
+                   latency_s=seconds_between(nw.col("received_at"), nw.col("event_at")))
     df = ctx.backend.collect(ev.select("carrier_id", "period_start", "latency_s"))
     hours = pl.col("latency_s") / 3600
     out = []
@@ -44,7 +44,7 @@ def exception_facts(ctx: Context) -> pl.DataFrame:
     x = (units.join(first_notice, on="exception_id", how="left")
          .join(ctx.known("exceptions").select("exception_id", "exception_type", "owner_team", "resolved_at",
                                               "shipment_id"), on="exception_id", how="left")
-         .with_columns(hours_to_notice=(nw.col("first_notice_at") - nw.col("opened_at")).dt.total_seconds() / 3600))
+         .with_columns(hours_to_notice=seconds_between(nw.col("first_notice_at"), nw.col("opened_at")) / 3600))
     df = ctx.backend.collect(x.select(
         "exception_id", "order_id", "shipment_id", "exception_type", "owner_team", nw.col("node").alias("node_id"),
         nw.col("carrier").alias("carrier_id"), "opened_at", "resolved_at", "first_notice_at", "hours_to_notice",

@@ -24,7 +24,7 @@ import narwhals as nw
 import polars as pl
 
 from metrics.catalogue import RuleSet
-from metrics.portable import Backend, calendar, flag, plus_hours, plus_hours_by, ts
+from metrics.portable import Backend, calendar, flag, millis_between, plus_hours, plus_hours_by, ts
 from wismo.contract import POST_PURCHASE_REASONS, PROACTIVE_TYPES
 
 UNASSIGNED = "unassigned"
@@ -322,7 +322,7 @@ def open_exceptions(ctx: Context, cut: str) -> nw.LazyFrame:
         & (nw.col("resolved_at").is_null() | (nw.col("resolved_at") >= nw.col("snapshot"))))
     orders = ctx.known("orders").select("order_id", "channel")
     x = x.join(orders, on="order_id", how="left").with_columns(
-        age_ms=(nw.col("snapshot") - nw.col("opened_at")).dt.total_milliseconds().cast(nw.Int64),
+        age_ms=millis_between(nw.col("snapshot"), nw.col("opened_at")),
         one=nw.lit(1, dtype=nw.Int64), node=nw.col("node_id"), carrier=nw.col("carrier_id").fill_null(UNASSIGNED))
     return with_dim(x, cut)
 

@@ -69,6 +69,16 @@ def open_page(browser, url: str, ready_text: str):  # type: ignore[no-untyped-de
     return page
 
 
+def settled(page, timeout: int = 90_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until no rerun is in flight (Streamlit marks the page's elements inert during a rerun)."""
+    try:
+        page.wait_for_function("document.querySelectorAll('[inert]').length === 0", timeout=timeout)
+    except Exception:
+        shot(page, "not-settled")
+        print(page.evaluate("Array.from(document.querySelectorAll('[inert]')).map(e => e.outerHTML.slice(0, 300))"))
+        raise
+
+
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -156,8 +166,9 @@ def test_overview_downloads_the_weekly_brief(server, browser, tmp_path):
     """The overview's download button gives the two-page PDF brief of the week the page reports."""
     from pypdf import PdfReader
 
-    page = open_page(browser, server + "/overview", "Reduction or deflection?")
+    page = open_page(browser, server + "/", "Reduction or deflection?")  # the default page lives at /
     button = page.get_by_role("button", name="Brief")
+    settled(page)
     label = button.first.inner_text()
     with page.expect_download(timeout=60_000) as got:
         button.first.click()
@@ -196,6 +207,6 @@ def test_onboarding_upload_preview_and_checks(server, browser):
     page.get_by_text("Every value mapped.").wait_for()
     page.get_by_role("button", name="Run the load's checks").click()
     page.get_by_text("blocking rule(s) fail").wait_for(timeout=60_000)
-    page.get_by_text("points at no orders.order_id").wait_for()
+    assert page.get_by_text("points at no orders.order_id").count() == 1  # a grid cell: present, drawn on canvas
     shot(page, "onboarding")
     page.close()
