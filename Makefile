@@ -22,9 +22,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
+# The optional engines (Spark, PostgreSQL pushdown): the parity suite runs every KPI on all four.
+$(VENV)/.engines: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[dev,spark,pushdown]"
+	touch $@
+
 # System parts the tests use: Debian's Chromium (driven by Playwright, never downloaded by it)
 # and the PostgreSQL 15 server binaries (the tests start a throwaway cluster).
-setup-test: setup
+setup-test: setup $(VENV)/.engines
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x $(PG_BIN)/initdb ]; then \
 	  echo "installing Chromium / PostgreSQL 15 from Debian's packages"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql-15 >/dev/null; \

@@ -13,6 +13,20 @@ from pathlib import Path
 import polars as pl
 
 
+def pg_fill(folder: str, url: str) -> None:
+    """Put the Parquet files' rows into a PostgreSQL store (bulk COPY, no checks): pushdown's input."""
+    from store import bulk, open_store
+    from wismo.contract import TABLES
+
+    t = time.perf_counter()
+    store = open_store(url)
+    frames = {n: pl.read_parquet(Path(folder) / f"{n}.parquet") for n in TABLES}
+    from wismo.contract import LOAD_ORDER
+
+    bulk.write(store, frames, {n: TABLES[n].key for n in TABLES}, list(LOAD_ORDER))
+    _emit(time.perf_counter() - t, rows=sum(f.height for f in frames.values()))
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -71,16 +85,23 @@ def adbc_insert(folder: str, url: str) -> None:
     _emit(time.perf_counter() - t, rows=rows)
 
 
-def engine(folder: str, as_of: str, name: str) -> None:
-    """All KPIs (week × node and week × carrier) plus causes, from the Parquet files."""
+def engine(folder: str, as_of: str, name: str, url: str = "") -> None:
+    """All KPIs (week × node and week × carrier) plus causes: polars from the Parquet files read into
+    memory; DuckDB and Spark scanning the Parquet files where they are; pushdown inside PostgreSQL
+    (``url``, already holding the same rows)."""
     from metrics.engine import Request, causes, compute, context
     from metrics.portable import backend
     from wismo.contract import TABLES
 
     t = time.perf_counter()
-    tables = {n: pl.read_parquet(Path(folder) / f"{n}.parquet") for n in TABLES}
     when = dt.datetime.fromisoformat(as_of)
-    ctx = context(tables, when, "week", backend=backend(name))
+    if name == "polars":
+        tables = {n: pl.read_parquet(Path(folder) / f"{n}.parquet") for n in TABLES}
+        ctx = context(tables, when, "week", backend=backend(name))
+    elif name == "pushdown":
+        ctx = context(None, when, "week", backend=backend(name, url=url))
+    else:
+        ctx = context(None, when, "week", backend=backend(name, parquet_folder=Path(folder)))
     rows = 0
     for cut in ("node", "carrier"):
         rows += compute(ctx, Request(as_of=when, grain="week", cut=cut)).height

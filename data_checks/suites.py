@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +19,10 @@ import polars as pl
 from data_checks.findings import Finding
 from wismo.contract import TABLES, Table
 from wismo.dataset import ROW
+
+# With the spark extra installed, great-expectations imports pyspark, which warns about pandas 3 on
+# every load; the checks never use Spark.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 logging.getLogger("great_expectations").setLevel(logging.ERROR)

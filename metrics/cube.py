@@ -17,6 +17,7 @@ import polars as pl
 
 from metrics.catalogue import RuleSet, load_catalogue
 from metrics.engine import CUTS, GRAINS, Request, causes, compute, context
+from metrics.portable import Backend
 from metrics.portable import backend as make_backend
 from store import bulk
 from store.db import Store
@@ -51,17 +52,18 @@ def default_as_of(store: Store) -> dt.datetime:
     return max(found) if found else dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def build(tables: dict[str, pl.DataFrame], as_of: dt.datetime, rules: RuleSet, engine: str = "polars",
-          run_id: str = "") -> dict[str, pl.DataFrame]:
+def build(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, rules: RuleSet,
+          engine: str | Backend = "polars", run_id: str = "") -> dict[str, pl.DataFrame]:
     """The materialised tables: every catalogue KPI for every grain and cut, causes and the
-    drill-down facts. Pure."""
+    drill-down facts. Pure (given the engine). ``tables=None``: the engine holds the tables."""
     from metrics.supporting import contact_states, event_latency, exception_facts
 
     kpis = tuple(k.id for k in load_catalogue().kpis)
     parts, latency = [], []
     out: dict[str, pl.DataFrame] = {}
+    be = make_backend(engine) if isinstance(engine, str) else engine
     for grain in GRAINS:
-        ctx = context(tables, as_of, grain, rules, make_backend(engine))
+        ctx = context(tables, as_of, grain, rules, be)
         for cut in CUTS:
             parts.append(compute(ctx, Request(as_of=as_of, grain=grain, cut=cut, kpis=kpis))
                          .with_columns(grain=pl.lit(grain)))
@@ -82,14 +84,29 @@ def refresh(store: Store, as_of: dt.datetime | None = None, rules: RuleSet | Non
 
     Without ``rules``, the rules in force are used: the repo's defaults with the newest governed
     thresholds (metrics/governed.py)."""
+    from metrics.engines import open_backend
     from metrics.governed import apply_carrier_slas, carrier_slas, effective_rules
 
     rules = rules or effective_rules(store)
     as_of = as_of or default_as_of(store)
     started = time.perf_counter()
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    tables = apply_carrier_slas({t: bulk.read_table(store, t) for t in TABLES}, carrier_slas(store))
-    built = build(tables, as_of, rules, engine, run_id)
+    slas = carrier_slas(store)
+    tables: dict[str, pl.DataFrame] | None
+    if engine == "pushdown":  # computed inside the database: only the (governed) carriers go over
+        carriers = apply_carrier_slas({"carriers": bulk.read_table(store, "carriers")}, slas)["carriers"]
+        be = open_backend("pushdown", store_url=store.url.render_as_string(hide_password=False),
+                          uploads={"carriers": carriers})
+        tables = None
+    else:
+        be = open_backend(engine)
+        tables = apply_carrier_slas({t: bulk.read_table(store, t) for t in TABLES}, slas)
+    try:
+        built = build(tables, as_of, rules, be, run_id)
+    finally:
+        close = getattr(be, "close", None)
+        if close:
+            close()
     seconds = time.perf_counter() - started
     figures, n_causes = built["kpi_cube"].height, built["contact_causes"].height
     built["metric_runs"] = pl.DataFrame(

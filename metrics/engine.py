@@ -81,9 +81,11 @@ def complete(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return out
 
 
-def context(tables: dict[str, pl.DataFrame], as_of: dt.datetime, grain: str = "week",
+def context(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, grain: str = "week",
             rules: RuleSet | None = None, backend: Backend | None = None) -> Context:
-    return Context(raw=complete(tables), as_of=as_of.astimezone(dt.UTC), rules=rules or load_rules(),
+    """``tables=None``: the backend holds the tables itself (pushdown into a database, a Spark catalog)."""
+    return Context(raw=complete(tables) if tables is not None else {}, as_of=as_of.astimezone(dt.UTC),
+                   rules=rules or load_rules(),
                    backend=backend or PolarsBackend(), grain=grain)
 
 
@@ -93,10 +95,14 @@ def aggregate(ctx: Context, unit_set: str, cut: str, columns: list[str], filters
     if unit_set not in SNAPSHOT_UNIT_SETS:
         frame = frame.filter(nw.col("ts") <= ts(ctx.as_of)).with_columns(
             period_start=period_start(nw.col("ts"), ctx.grain))
-    agg = frame.group_by("period_start", "dim").agg(*[nw.col(c).sum().cast(nw.Int64) for c in columns])
+    # cut "all": its dim is a constant, and SQL engines refuse a constant GROUP BY key
+    keys = ["period_start"] if cut == "all" else ["period_start", "dim"]
+    agg = frame.group_by(*keys).agg(*[nw.col(c).sum().cast(nw.Int64) for c in columns])
     df = ctx.backend.collect(agg)
+    if cut == "all":
+        df = df.with_columns(dim=pl.lit("all"))
     df = df.with_columns(pl.col("period_start").dt.replace_time_zone(None).dt.date(),
-                         pl.col("dim").cast(pl.String))
+                         pl.col("dim").cast(pl.String), *[pl.col(c).cast(pl.Int64) for c in columns])
     if filters.start:
         df = df.filter(pl.col("period_start") >= filters.start)
     if filters.end:
@@ -104,7 +110,7 @@ def aggregate(ctx: Context, unit_set: str, cut: str, columns: list[str], filters
     return df.sort("period_start", "dim")
 
 
-def compute(tables: dict[str, pl.DataFrame] | Context, request: Request, catalogue: Catalogue | None = None,
+def compute(tables: dict[str, pl.DataFrame] | Context | None, request: Request, catalogue: Catalogue | None = None,
             rules: RuleSet | None = None, backend: Backend | None = None) -> pl.DataFrame:
     """KPI rows: kpi, period_start, dimension, dimension_value, numerator, denominator, value."""
     cat = catalogue or load_catalogue()
@@ -136,7 +142,7 @@ def compute(tables: dict[str, pl.DataFrame] | Context, request: Request, catalog
             .sort("_o", "period_start", "dimension_value").drop("_o").cast(RESULT_SCHEMA))  # type: ignore[arg-type]
 
 
-def causes(tables: dict[str, pl.DataFrame] | Context, as_of: dt.datetime, rules: RuleSet | None = None,
+def causes(tables: dict[str, pl.DataFrame] | Context | None, as_of: dt.datetime, rules: RuleSet | None = None,
            backend: Backend | None = None) -> pl.DataFrame:
     """contact_id, cause, avoidable for every WISMO contact known at as-of, sorted by contact_id."""
     from metrics.causes import attribute

@@ -1,7 +1,7 @@
 """Engines behind one small interface, and the portable idioms every definition uses.
 
-Definitions are written once in narwhals and run on polars (default) and DuckDB,
-in a style narwhals can also take to PySpark: timestamps compared with
+Definitions are written once in narwhals and run on polars (default), DuckDB, PySpark
+(metrics/spark.py) and inside PostgreSQL (metrics/pushdown.py), in a portable style: timestamps compared with
 ``dt.offset_by`` (never durations), first-per-group via min aggregates, counts
 via when/then, ISO weeks from day truncation and the weekday (never strftime),
 ages as integer milliseconds.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Protocol
 
 import narwhals as nw
@@ -22,6 +23,10 @@ UTC_US = nw.Datetime("us", "UTC")
 class Backend(Protocol):
     name: str
 
+    def table(self, name: str) -> nw.LazyFrame | None:
+        """A contract table the engine already holds (a database, a catalog), or None: use ``frame``."""
+        ...
+
     def frame(self, df: pl.DataFrame) -> nw.LazyFrame: ...
 
     def collect(self, lf: nw.LazyFrame) -> pl.DataFrame: ...
@@ -31,6 +36,9 @@ class Backend(Protocol):
 
 class PolarsBackend:
     name = "polars"
+
+    def table(self, name: str) -> nw.LazyFrame | None:
+        return None
 
     def frame(self, df: pl.DataFrame) -> nw.LazyFrame:
         return nw.from_native(df.lazy())
@@ -47,13 +55,24 @@ class DuckDBBackend:
 
     name = "duckdb"
 
-    def __init__(self, memory_limit: str | None = None) -> None:
+    def __init__(self, memory_limit: str | None = None, parquet_folder: Path | None = None) -> None:
         import duckdb
 
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone='UTC'")
         if memory_limit:
             self.con.execute(f"SET memory_limit='{memory_limit}'")
+        self.parquet = parquet_folder
+
+    def table(self, name: str) -> nw.LazyFrame | None:
+        """With a Parquet folder, ``<table>.parquet`` is scanned where it is (typed as written; run
+        ``wismo check`` on it first): larger-than-memory data never passes through Python."""
+        if self.parquet is None:
+            return None
+        path = self.parquet / f"{name}.parquet"
+        if not path.exists():
+            return None
+        return typed(nw.from_native(self.con.read_parquet(str(path))), name)
 
     def frame(self, df: pl.DataFrame) -> nw.LazyFrame:
         return nw.from_native(self.con.from_arrow(df.to_arrow()))
@@ -65,12 +84,42 @@ class DuckDBBackend:
         return nw.from_native(self.con.from_arrow(lf.collect(backend="pyarrow").to_native()))
 
 
-def backend(name: str = "polars") -> Backend:
+def typed(lf: nw.LazyFrame, table: str) -> nw.LazyFrame:
+    """A table read where it lies (Parquet, a catalog) in the contract's column order and types; a
+    missing optional column comes out null."""
+    from store.bulk import contract_schema
+
+    have = set(lf.collect_schema().names())
+    return lf.select([nw.col(c).cast(_nw_type(t)) if c in have else nw.lit(None, dtype=_nw_type(t)).alias(c)
+                      for c, t in contract_schema(table).items()])
+
+
+def _nw_type(dtype: pl.DataType) -> nw.dtypes.DType:
+    if isinstance(dtype, pl.Datetime):
+        return UTC_US
+    return {pl.Date: nw.Date(), pl.Boolean: nw.Boolean(), pl.Int64: nw.Int64(), pl.Float64: nw.Float64()}.get(
+        dtype.base_type(), nw.String())  # type: ignore[call-overload]
+
+
+ENGINES = ("polars", "duckdb", "spark", "pushdown")
+
+
+def backend(name: str = "polars", **options: object) -> Backend:
+    """An engine by name. ``spark`` takes ``master``/``remote``/``database`` (metrics/spark.py);
+    ``pushdown`` takes ``url``, the SQL store to compute in (metrics/pushdown.py)."""
     if name == "polars":
         return PolarsBackend()
     if name == "duckdb":
         return DuckDBBackend()
-    raise ValueError(f"unknown engine {name!r} (polars or duckdb)")
+    if name == "spark":
+        from metrics.spark import SparkBackend
+
+        return SparkBackend(**options)  # type: ignore[arg-type]
+    if name == "pushdown":
+        from metrics.pushdown import PushdownBackend
+
+        return PushdownBackend(**options)  # type: ignore[arg-type]
+    raise ValueError(f"unknown engine {name!r} ({', '.join(ENGINES)})")
 
 
 # ---- idioms ------------------------------------------------------------------------------------

@@ -54,7 +54,14 @@ class Context:
         return self.rules.thresholds
 
     def table(self, name: str) -> nw.LazyFrame:
-        return self._m(f"raw:{name}", lambda: self.backend.frame(self.raw[name]))
+        """A contract table: where the backend already holds it (a database, a Spark catalog, a Parquet
+        folder), else the in-memory frame handed to it."""
+        key = f"raw:{name}"
+        if key not in self._cache:
+            held = self.backend.table(name)
+            self._cache[key] = held if held is not None else self.backend.materialise(
+                self.backend.frame(self.raw[name]))
+        return self._cache[key]
 
     # ---- what was known at as-of ----------------------------------------------------------------
 
@@ -63,8 +70,9 @@ class Context:
 
     @cached_property
     def sla_values(self) -> list[float]:
-        got = self.raw["carriers"]["activation_sla_hours"].drop_nulls().unique().to_list()
-        return sorted({float(v) for v in got} | {float(self.th.activation_sla_hours)})
+        got = self.backend.collect(self.table("carriers").select("activation_sla_hours").unique())
+        return sorted({float(v) for v in got["activation_sla_hours"].drop_nulls()}
+                      | {float(self.th.activation_sla_hours)})
 
     # ---- derived facts ------------------------------------------------------------------------------
 
@@ -126,9 +134,11 @@ class Context:
 
     def calendar(self) -> nw.LazyFrame:
         """The periods of the grain, from the first opened exception or label to as-of."""
-        firsts: list[dt.datetime] = [self.raw[t][c].min() for t, c in (  # type: ignore[misc]
-            ("exceptions", "opened_at"), ("shipments", "label_created_at"))]
-        first = min((f for f in firsts if f is not None), default=self.as_of)
+        firsts: list[dt.datetime] = [  # type: ignore[misc]
+            self.backend.collect(self.table(t).select(nw.col(c).min().alias("first")))["first"][0]
+            for t, c in (("exceptions", "opened_at"), ("shipments", "label_created_at"))]
+        first = min((f if f.tzinfo else f.replace(tzinfo=dt.UTC) for f in firsts if f is not None),
+                    default=self.as_of)
         return self.backend.frame(calendar(min(first, self.as_of), self.as_of, self.grain))
 
 

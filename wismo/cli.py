@@ -224,10 +224,21 @@ def _refresh(store, as_of, engine: str) -> None:  # type: ignore[no-untyped-def]
 @app.command()
 def refresh(
     as_of: Annotated[str | None, typer.Option(help="As-of for the figures (default: the newest load's).")] = None,
-    engine: Annotated[str, typer.Option(help="polars or duckdb.")] = "polars",
+    engine: Annotated[str | None, typer.Option(help="polars, duckdb, spark or pushdown (inside the PostgreSQL "
+                                                    "store); default WISMO_ENGINE or polars.")] = None,
 ) -> None:
-    """Recompute the figures the dashboard reads (every KPI, grain and cut; every contact's cause)."""
-    _refresh(_store(), _as_of(as_of), engine)
+    """Recompute the figures the dashboard reads (every KPI, grain and cut; every contact's cause).
+
+    With --engine pushdown (PostgreSQL store) the figures are computed inside the database and only
+    they come back; with spark, on local[*], a cluster (WISMO_SPARK_MASTER) or Spark Connect
+    (WISMO_SPARK_REMOTE)."""
+    from wismo.settings import get_settings
+
+    try:
+        _refresh(_store(), _as_of(as_of), engine or get_settings().engine)
+    except ValueError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -559,7 +570,8 @@ def kpis(
     grain: Annotated[str, typer.Option(help="day, week or month.")] = "week",
     by: Annotated[str, typer.Option(help="all, node or carrier (or channel: the order's sales channel).")] = "all",
     fmt: Annotated[str, typer.Option("--format", help="csv, json or table.")] = "csv",
-    engine: Annotated[str, typer.Option(help="polars or duckdb.")] = "polars",
+    engine: Annotated[str | None, typer.Option(help="polars, duckdb, spark or pushdown (inside the PostgreSQL "
+                                                    "store); default WISMO_ENGINE or polars.")] = None,
 ) -> None:
     """The eight KPIs plus wismo_agent_contact_rate and avoidable_wismo_share, per period and dimension.
 
@@ -567,13 +579,14 @@ def kpis(
     A row per KPI, period and dimension value with a non-zero numerator or denominator;
     value is empty when the denominator is 0."""
     from metrics.engine import Request, compute
-    from metrics.portable import backend
-    from metrics.sources import SourceError, read
+    from metrics.engines import inputs, open_backend
+    from metrics.sources import SourceError
 
     when = _as_of(as_of)
     assert when is not None
     try:
-        df = compute(read(source), Request(as_of=when, grain=grain, cut=by), backend=backend(engine))
+        be = open_backend(engine, source=source)
+        df = compute(inputs(be, source), Request(as_of=when, grain=grain, cut=by), backend=be)
     except (SourceError, ValueError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
@@ -586,7 +599,8 @@ def causes(
     source: Annotated[str | None, typer.Option(help="A folder of contract files or a database URL "
                                                     "(default: the configured store).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
-    engine: Annotated[str, typer.Option(help="polars or duckdb.")] = "polars",
+    engine: Annotated[str | None, typer.Option(help="polars, duckdb, spark or pushdown (inside the PostgreSQL "
+                                                    "store); default WISMO_ENGINE or polars.")] = None,
 ) -> None:
     """The cause of every WISMO contact known at as-of: columns contact_id,cause,avoidable.
 
@@ -594,13 +608,14 @@ def causes(
     import polars as pl
 
     from metrics.engine import causes as attribute
-    from metrics.portable import backend
-    from metrics.sources import SourceError, read
+    from metrics.engines import inputs, open_backend
+    from metrics.sources import SourceError
 
     when = _as_of(as_of)
     assert when is not None
     try:
-        df = attribute(read(source), when, backend=backend(engine))
+        be = open_backend(engine, source=source)
+        df = attribute(inputs(be, source), when, backend=be)
     except (SourceError, ValueError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None

@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     #: A header set by a trusted reverse proxy that carries the signed-in user (e.g. X-Forwarded-User).
     identity_header: str = ""
 
+    # ---- engines (metrics/engines.py) -----------------------------------------------------------------
+    #: polars (default), duckdb, spark or pushdown (inside the PostgreSQL store).
+    engine: str = "polars"
+    #: Spark: a master URL (default local[*]), or a Spark Connect URL (sc://host:15002), and a catalog
+    #: database whose tables are the contract's (read there instead of from the store).
+    spark_master: str = ""
+    spark_remote: str = ""
+    spark_database: str = ""
+
     # ---- the brief and alerts -------------------------------------------------------------------
     #: Where users open the dashboard; alerts link to views under it.
     public_url: str = "http://localhost:8501"

@@ -1,0 +1,54 @@
+"""Choosing an engine and where its input comes from, by configuration (WISMO_ENGINE, WISMO_SPARK_*)
+or by ``--engine``:
+
+| engine   | reads                                                           | computes              |
+|----------|-----------------------------------------------------------------|-----------------------|
+| polars   | the store, a contract folder or a database URL, into memory     | in this process       |
+| duckdb   | the same; a folder's ``<table>.parquet`` files directly         | in this process, spills to disk |
+| spark    | frames handed over, a folder's Parquet files, or a Spark catalog database | local[*], a cluster or Spark Connect |
+| pushdown | the PostgreSQL store's own tables                               | inside PostgreSQL     |
+
+``inputs`` returns the contract tables to hand over, or None when the engine reads them itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from metrics.portable import ENGINES, Backend
+from metrics.portable import backend as make
+
+
+def open_backend(name: str | None = None, *, store_url: str | None = None, source: str | None = None,
+                 uploads: dict[str, pl.DataFrame] | None = None) -> Backend:
+    from wismo.settings import get_settings
+
+    s = get_settings()
+    name = name or s.engine
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r} ({', '.join(ENGINES)})")
+    if name == "spark":
+        folder = Path(source) if source and "://" not in source else None
+        return make("spark", master=s.spark_master or None, remote=s.spark_remote or None,
+                    database=s.spark_database or None, parquet_folder=folder)
+    if name == "pushdown":
+        url = source if source and "://" in source else store_url or s.database_url
+        if source and "://" not in source:
+            raise ValueError("pushdown computes inside the store's database: give a PostgreSQL URL, not a folder")
+        return make("pushdown", url=url, uploads=uploads or {})
+    if name == "duckdb" and source and "://" not in source:
+        return make("duckdb", parquet_folder=Path(source))
+    return make(name)
+
+
+def inputs(be: Backend, source: str | None) -> dict[str, pl.DataFrame] | None:
+    """What to hand the engine: nothing when it holds every table itself, else the tables read from
+    ``source`` (a folder, a database URL or the configured store)."""
+    from metrics.sources import read
+    from wismo.contract import TABLES
+
+    if all(be.table(t) is not None for t in TABLES):
+        return None
+    return read(source)
