@@ -25,7 +25,7 @@ from store.db import Store
 CARRIER_MILESTONES = ("tracking_activation_ontime", "stale_in_transit", "ontime_delivery")
 SEVERITY = {"amber": "warning", "red": "critical"}
 RANK = {"warning": 1, "critical": 2}
-PAGES = {"all": "overview", "node": "nodes", "carrier": "carriers"}
+PAGES = {"all": "", "node": "nodes", "carrier": "carriers"}  # the overview is the default page, at /
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from metrics.catalogue import load_catalogue
 from ui import charts, data
-from ui.fmt import STATUS_ICON, md, scale
+from ui.fmt import STATUS_ICON, each, md, scale
 from ui.frame import download, orders_behind, start
 
 KPIS = ["tracking_activation_ontime", "stale_in_transit", "ontime_delivery", "order_exception_rate",
@@ -32,7 +32,7 @@ acts = data.figures(run, ("tracking_activation_ontime",), view, "carrier").filte
     (pl.col("denominator") - pl.col("numerator")).cast(pl.Int64).alias("Activation SLA breaches (orders)"))
 shown = card.select("carrier", *[
     pl.concat_str([pl.col(f"{k}__status").replace_strict(STATUS_ICON, default="○"), pl.lit(" "),
-                   pl.col(k).map_elements(cat.kpi(k).display, return_dtype=pl.String, skip_nulls=False)])
+                   each(card, k, cat.kpi(k).display)])
     .alias(cat.kpi(k).title) for k in KPIS]).join(lat_now, on="carrier", how="left").join(
     acts, on="carrier", how="left").join(data.carrier_slas(run), on="carrier", how="left")
 st.subheader(f"Scorecard, {view.grain} starting {period:%Y-%m-%d}")

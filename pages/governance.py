@@ -12,7 +12,7 @@ from governance.service import CONTROL_STATUSES, STATUSES, Governance
 from metrics import views
 from metrics.views import KPI_IDS
 from ui import data
-from ui.fmt import STATUS_ICON, md
+from ui.fmt import STATUS_ICON, each, md
 from ui.frame import current_actor, download, start
 
 page = start("Governance")
@@ -37,10 +37,10 @@ kpi_status = {t.kpi.id: t.status for t in data.tiles(run, view, period, tuple(KP
 st.subheader("Evaluation checklist")
 found = gov.evidence()
 flagged = contradicted(gov.checklist(), found)
-checklist = pl.DataFrame(gov.checklist()).with_columns(
-    data_says=pl.col("id").map_elements(lambda q: found.get(q, {}).get("text", ""), return_dtype=pl.String),
-    check=pl.col("id").map_elements(lambda q: "⚠ data contradicts 'yes'" if q in flagged else "",
-                                    return_dtype=pl.String))
+checklist = pl.DataFrame(gov.checklist())
+checklist = checklist.with_columns(
+    each(checklist, "id", lambda q: found.get(q, {}).get("text", ""), "data_says"),
+    each(checklist, "id", lambda q: "⚠ data contradicts 'yes'" if q in flagged else "", "check"))
 if flagged:
     st.warning(f"The data contradicts the 'yes' on {', '.join(sorted(flagged))}.")
 st.dataframe(checklist.select("id", "question", "status", "check", "data_says", "owner", "evidence", "next_review",
@@ -64,12 +64,12 @@ with st.form("checklist_edit"):
             st.error(str(err))
 
 st.subheader("Risks and controls")
-risks = pl.DataFrame(gov.risks()).with_columns(
-    kpi_status=pl.col("kpis").map_elements(
-        lambda ks: " ".join(f"{STATUS_ICON[kpi_status.get(k, 'none')]} {k}" for k in ks), return_dtype=pl.String),
-    effective=pl.col("kpis").map_elements(
-        lambda ks: "not effective" if any(kpi_status.get(k) == "red" for k in ks) else "effective",
-        return_dtype=pl.String))
+risks = pl.DataFrame(gov.risks())
+risks = risks.with_columns(
+    each(risks, "kpis", lambda ks: " ".join(f"{STATUS_ICON[kpi_status.get(k, 'none')]} {k}" for k in ks),
+         "kpi_status"),
+    each(risks, "kpis", lambda ks: "not effective" if any(kpi_status.get(k) == "red" for k in ks) else "effective",
+         "effective"))
 st.dataframe(risks.select("id", "risk", "control", "owner", "control_status", "last_tested", "kpi_status",
                           "effective"), hide_index=True, key="risks")
 st.caption("A control whose linked KPI is off target (■) is shown as not effective.")
@@ -201,7 +201,7 @@ with st.form("target_edit"):
     if st.form_submit_button("Set target", disabled=not actor.may("editor"), key="gov_set_target"):
         try:
             gov.set_target(tk, green=green, red=red, reason=treason)
-            st.cache_data.clear()
+            data.clear()
             st.rerun()
         except (PermissionError, ValueError) as err:
             st.error(str(err))
@@ -214,7 +214,7 @@ with st.form("threshold_edit"):
         try:
             with st.spinner("Recomputing the figures with the new rule version…"):
                 gov.set_thresholds(reason=hreason, **{name: value})
-            st.cache_data.clear()
+            data.clear()
             st.rerun()
         except (PermissionError, ValueError) as err:
             st.error(str(err))

@@ -8,7 +8,7 @@ import streamlit as st
 from metrics.catalogue import load_catalogue
 from metrics.views import KPI_IDS
 from ui import charts, data
-from ui.fmt import STATUS_ICON, md, scale, spark
+from ui.fmt import STATUS_ICON, each, md, scale, spark
 from ui.frame import download, orders_behind, start
 
 DIMENSION, TITLE = "node", "Fulfillment nodes"
@@ -27,7 +27,7 @@ if card.height == 0:
 st.subheader(f"Scorecard, {view.grain} starting {period:%Y-%m-%d}")
 shown = card.select(DIMENSION, *[
     pl.concat_str([pl.col(f"{k}__status").replace_strict(STATUS_ICON, default="○"), pl.lit(" "),
-                   pl.col(k).map_elements(cat.kpi(k).display, return_dtype=pl.String, skip_nulls=False)])
+                   each(card, k, cat.kpi(k).display)])
     .alias(cat.kpi(k).title) for k in KPI_IDS])
 st.dataframe(shown, hide_index=True, key="scorecard")
 st.caption("● on target · ▲ watch · ■ off target · ○ no data")

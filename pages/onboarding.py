@@ -88,7 +88,7 @@ if st.button("Load", type="primary", disabled=not can_load, key="ob_load",
     result = load(onboarding.stage_to(staged), data.store(), user=actor.name)
     if result.landed:
         refresh(data.store())
-        st.cache_data.clear()
+        data.clear()
         st.success(f"Loaded: {', '.join(f'{t} {n:,}' for t, n in result.written.items())}. Figures refreshed.")
     else:
         st.error(f"The load was refused; nothing was written. Rejects: {md(result.rejects_file)}")

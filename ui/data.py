@@ -1,6 +1,9 @@
 """Thin cached loaders for the pages: they call the metrics layer's views, nothing else.
 
-Each loader takes the newest refresh's run id, so a refresh invalidates the cache.
+Each loader takes the newest refresh's run id, so a refresh invalidates the cache. Results are shared
+by every session as they are (``st.cache_resource``: polars frames are immutable; pages only read
+them): no pickling per call, and no polars (de)serialisation in many script threads at once, which
+stalled the server under 20 concurrent sessions (benchmarks/serving.py).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ def store():  # type: ignore[no-untyped-def]
     return open_store()
 
 
-@st.cache_data(ttl=30, show_spinner=False)
+@st.cache_resource(ttl=30, show_spinner=False)
 def status() -> dict:
     return views.status(store())
 
@@ -30,97 +33,97 @@ def run_id() -> str:
     return run["run_id"] if run else "none"
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_resource(ttl=600, show_spinner=False)
 def dimension_values(run: str) -> dict[str, list[str]]:
     return views.dimension_values(store())
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_resource(ttl=600, show_spinner=False)
 def figures(run: str, kpis: tuple[str, ...], view: View, dimension: str = "all") -> pl.DataFrame:
     return views.figures(store(), list(kpis), view, dimension)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_resource(ttl=600, show_spinner=False)
 def reporting_period(run: str, view: View, as_of: dt.datetime | None) -> dt.date | None:
     return views.reporting_period(store(), view, as_of)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_resource(ttl=600, show_spinner=False)
 def tiles(run: str, view: View, period: dt.date | None, kpis: tuple[str, ...] = tuple(views.KPI_IDS)):
     return views.tiles(store(), view, period, list(kpis))
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_resource(ttl=600, show_spinner=False)
 def deflection(run: str, view: View) -> pl.DataFrame:
     return views.deflection(store(), view)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_resource(ttl=600, show_spinner=False)
 def scorecard(run: str, view: View, dimension: str, period: dt.date | None,
               kpis: tuple[str, ...] | None = None) -> pl.DataFrame:
     return views.scorecard(store(), view, dimension, period, list(kpis) if kpis else None)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_resource(ttl=600, show_spinner=False)
 def cause_contacts(run: str, view: View) -> pl.DataFrame:
     return views.cause_contacts(store(), view)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_resource(ttl=600, show_spinner=False)
 def latency(run: str, view: View) -> pl.DataFrame:
     return views.latency(store(), view)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_resource(ttl=600, show_spinner=False)
 def exception_facts(run: str) -> pl.DataFrame:
     return views.exception_facts(store())
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_resource(ttl=600, show_spinner=False)
 def care_contacts(run: str, view: View) -> pl.DataFrame:
     return views.care_contacts(store(), view)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_resource(ttl=60, show_spinner=False)
 def loads(run: str) -> pl.DataFrame:
     return views.loads(store())
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_resource(ttl=60, show_spinner=False)
 def check_summary(run: str, load_id: str | None) -> pl.DataFrame:
     return views.check_summary(store(), load_id)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_resource(ttl=60, show_spinner=False)
 def rejected(run: str) -> pl.DataFrame:
     return views.rejected(store())
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_resource(ttl=60, show_spinner=False)
 def order_timeline(run: str, order_id: str) -> dict[str, pl.DataFrame]:
     return views.order_timeline(store(), order_id)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_resource(ttl=60, show_spinner=False)
 def overdue_actions(run: str, today: dt.date) -> list[dict]:
     from governance.service import Actor, Governance
 
     return Governance(store(), Actor("dashboard", "viewer")).overdue(today)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_resource(ttl=60, show_spinner=False)
 def targets(run: str) -> dict:
     from metrics.governed import effective_targets
 
     return effective_targets(store())
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_resource(ttl=60, show_spinner=False)
 def carrier_slas(run: str) -> pl.DataFrame:
     return views.carrier_slas(store())
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_resource(ttl=600, show_spinner=False)
 def cause_rates(run: str, view: View, as_of: dt.datetime | None) -> pl.DataFrame:
     return views.cause_rates(store(), view, as_of)
 
@@ -132,3 +135,11 @@ def brief_pdf(week: str) -> bytes:
     from reporting.render import pdf_bytes
 
     return pdf_bytes(gather(store(), week))
+
+
+def clear() -> None:
+    """Forget every cached figure (after a change that alters them); the store connection stays."""
+    for loader in (status, dimension_values, figures, reporting_period, tiles, deflection, scorecard, cause_contacts,
+                   latency, exception_facts, care_contacts, loads, check_summary, rejected, order_timeline,
+                   overdue_actions, targets, carrier_slas, cause_rates):
+        loader.clear()

@@ -44,3 +44,11 @@ def unit_label(kpi: Kpi) -> str:
 def spark(kpi: Kpi, values: list[float | None]) -> list[float]:
     """Sparkline points in display units; periods with no value (zero denominator) are skipped."""
     return [v * scale(kpi) for v in values if v is not None]
+
+
+def each(df: pl.DataFrame, col: str, fn, name: str | None = None) -> pl.Series:  # type: ignore[no-untyped-def]
+    """``fn`` of every value of a column, as a text column, computed in Python.
+
+    Not ``map_elements``: that runs Python inside polars' thread pool, which needs the GIL there; with
+    many sessions' scripts calling polars at once the server deadlocked (benchmarks/serving.py)."""
+    return pl.Series(name or col, [fn(v) for v in df[col].to_list()], dtype=pl.String)
