@@ -159,5 +159,5 @@ def pages(url: str, repeat: int) -> None:
 
 if __name__ == "__main__":
     step, *args = sys.argv[1:]
-    {"demo": demo, "load": load, "adbc_insert": adbc_insert, "engine": engine, "reference": reference,
+    {"demo": demo, "load": load, "adbc_insert": adbc_insert, "engine": engine, "reference": reference, "pg_fill": pg_fill,
      "pages": pages}[step](*[int(a) if a.isdigit() else a for a in args])

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from wismo.contract import TABLES
+from wismo.dataset import as_text
 
 STAMP = "%Y-%m-%dT%H:%M:%S%.fZ"
 
@@ -42,22 +43,6 @@ class Staged:
             "message": pl.String})
 
 
-def as_text(df: pl.DataFrame) -> pl.DataFrame:
-    """Timestamps as ISO 8601 UTC text, dates as YYYY-MM-DD, booleans as true/false."""
-    out = []
-    for name, dtype in df.schema.items():
-        col = pl.col(name)
-        if isinstance(dtype, pl.Datetime):
-            out.append(col.dt.convert_time_zone("UTC").dt.strftime(STAMP).alias(name))
-        elif dtype == pl.Date:
-            out.append(col.dt.strftime("%Y-%m-%d").alias(name))
-        elif dtype == pl.Boolean:
-            out.append(pl.when(col).then(pl.lit("true")).when(~col).then(pl.lit("false")).alias(name))
-        else:
-            out.append(col.cast(pl.String).alias(name))
-    return df.select(out)
-
-
 def write_folder(frames: dict[str, pl.DataFrame], folder: Path, extra: bool = True) -> list[Path]:
     """One ``<table>.csv`` per frame: the contract's columns first; with ``extra``, the connector's
     helper columns after them (e.g. the tracking number beside each event)."""
@@ -67,7 +52,7 @@ def write_folder(frames: dict[str, pl.DataFrame], folder: Path, extra: bool = Tr
         names = [c.name for c in TABLES[table].columns if c.name in df.columns]
         rest = [c for c in df.columns if c not in names] if extra else []
         path = folder / f"{table}.csv"
-        as_text(df.select(*names, *rest)).write_csv(path)
+        as_text(df.select(*names, *rest), utc_z=True).write_csv(path)
         written.append(path)
     return written
 

@@ -110,7 +110,7 @@ def backend(name: str = "polars", **options: object) -> Backend:
     if name == "polars":
         return PolarsBackend()
     if name == "duckdb":
-        return DuckDBBackend()
+        return DuckDBBackend(**options)  # type: ignore[arg-type]
     if name == "spark":
         from metrics.spark import SparkBackend
 

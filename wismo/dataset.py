@@ -80,12 +80,17 @@ def _decode_csv(path: Path) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _as_text(df: pl.DataFrame) -> pl.DataFrame:
-    """Parquet columns rendered as the text the CSV form would hold (one parse path for both)."""
+def as_text(df: pl.DataFrame, utc_z: bool = False) -> pl.DataFrame:
+    """Typed columns rendered as the text a CSV would hold (one parse path for both formats):
+    timestamps ISO 8601 with their offset (``utc_z``: converted to UTC and written with Z), dates
+    YYYY-MM-DD, booleans true/false."""
     out = []
     for name, dtype in df.schema.items():
         col = pl.col(name)
         if isinstance(dtype, pl.Datetime):
+            if utc_z and dtype.time_zone:
+                out.append(col.dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S%.fZ").alias(name))
+                continue
             fmt = "%Y-%m-%dT%H:%M:%S%.f%:z" if dtype.time_zone else "%Y-%m-%dT%H:%M:%S%.f"
             out.append(col.dt.strftime(fmt).alias(name))
         elif dtype == pl.Date:
@@ -104,7 +109,7 @@ def read_raw(src: SourceFile) -> pl.DataFrame:
             text = _decode_csv(src.path)
             df = pl.read_csv(io.StringIO(text), infer_schema=False, raise_if_empty=False)
         else:
-            df = _as_text(pl.read_parquet(src.path))
+            df = as_text(pl.read_parquet(src.path))
     except FileProblem:
         raise
     except Exception as err:  # polars' own parse errors: keep its words, name the file

@@ -71,3 +71,7 @@ def test_kpis_on_duckdb_scan_a_parquet_folder_in_place(tmp_path, monkeypatch):
     duckdb = runner.invoke(app, [*args, "--engine", "duckdb"])
     assert polars.exit_code == duckdb.exit_code == 0, duckdb.output
     assert polars.output == duckdb.output and polars.output.count("\n") > 20
+    from metrics.engines import inputs, open_backend
+
+    be = open_backend("duckdb", source=str(tmp_path / "pq"))
+    assert inputs(be, str(tmp_path / "pq")) is None  # DuckDB scans the files itself: nothing read into Python
