@@ -40,4 +40,5 @@ if nav.url_path not in ("quality", "onboarding"):
 
     if data.status().get("run"):
         st.session_state["view"] = sidebar()
+        data.warm(data.run_id(), st.session_state["view"], data.status()["as_of"])
 nav.run()

@@ -100,6 +100,11 @@ def engine(folder: str, as_of: str, name: str, url: str = "") -> None:
         ctx = context(tables, when, "week", backend=backend(name))
     elif name == "pushdown":
         ctx = context(None, when, "week", backend=backend(name, url=url))
+    elif name == "duckdb":
+        from wismo.settings import get_settings
+
+        ctx = context(None, when, "week", backend=backend(name, parquet_folder=Path(folder),
+                                                          memory_limit=get_settings().duckdb_memory_limit or None))
     else:
         ctx = context(None, when, "week", backend=backend(name, parquet_folder=Path(folder)))
     rows = 0

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from metrics.catalogue import RuleSet, load_catalogue
-from metrics.engine import CUTS, GRAINS, Request, causes, compute, context
+from metrics.engine import CUTS, GRAINS, Request, compute, context
 from metrics.portable import Backend
 from metrics.portable import backend as make_backend
 from store import bulk
@@ -56,7 +56,7 @@ def build(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, rules: Rul
           engine: str | Backend = "polars", run_id: str = "") -> dict[str, pl.DataFrame]:
     """The materialised tables: every catalogue KPI for every grain and cut, causes and the
     drill-down facts. Pure (given the engine). ``tables=None``: the engine holds the tables."""
-    from metrics.supporting import contact_states, event_latency, exception_facts
+    from metrics.supporting import contact_causes, contact_states, event_latency, exception_facts
 
     kpis = tuple(k.id for k in load_catalogue().kpis)
     parts, latency = [], []
@@ -69,7 +69,7 @@ def build(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, rules: Rul
                          .with_columns(grain=pl.lit(grain)))
         latency.append(event_latency(ctx))
         if not out:
-            out["contact_causes"] = causes(ctx, as_of)
+            out["contact_causes"] = contact_causes(ctx)
             out["contact_states"] = contact_states(ctx).select("contact_id", "state_at_contact", "fcr_resolved")
             out["exception_facts"] = exception_facts(ctx)
     out["kpi_cube"] = pl.concat(parts).select(

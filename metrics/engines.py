@@ -38,8 +38,10 @@ def open_backend(name: str | None = None, *, store_url: str | None = None, sourc
         if source and "://" not in source:
             raise ValueError("pushdown computes inside the store's database: give a PostgreSQL URL, not a folder")
         return make("pushdown", url=url, uploads=uploads or {})
-    if name == "duckdb" and source and "://" not in source:
-        return make("duckdb", parquet_folder=Path(source))
+    if name == "duckdb":
+        folder = Path(source) if source and "://" not in source else None
+        return make("duckdb", parquet_folder=folder, memory_limit=s.duckdb_memory_limit or None,
+                    temp_directory=s.spill_dir or None)
     return make(name)
 
 

@@ -35,10 +35,22 @@ class Backend(Protocol):
 
 
 class PolarsBackend:
+    """polars in this process. Given a Parquet folder, the contract tables are scanned where they are and
+    every derived fact is streamed to a Parquet file of its own (polars' streaming engine) instead of
+    held in memory: slower, but memory stays bounded by the largest join rather than the data."""
+
     name = "polars"
 
+    def __init__(self, parquet_folder: Path | None = None, temp_directory: str | None = None) -> None:
+        self.parquet = parquet_folder
+        self._spill: object = None
+        self._dir = temp_directory
+        self._facts = 0
+
     def table(self, name: str) -> nw.LazyFrame | None:
-        return None
+        if self.parquet is None or not (self.parquet / f"{name}.parquet").exists():
+            return None
+        return typed(nw.from_native(pl.scan_parquet(self.parquet / f"{name}.parquet")), name)
 
     def frame(self, df: pl.DataFrame) -> nw.LazyFrame:
         return nw.from_native(df.lazy())
@@ -47,7 +59,17 @@ class PolarsBackend:
         return lf.collect(backend="polars").to_native()
 
     def materialise(self, lf: nw.LazyFrame) -> nw.LazyFrame:
-        return nw.from_native(self.collect(lf).lazy())
+        if self.parquet is None:
+            return nw.from_native(self.collect(lf).lazy())
+        if self._dir is None:
+            import tempfile
+
+            self._spill = tempfile.TemporaryDirectory(prefix="wismo-polars-")  # removed with this engine
+            self._dir = self._spill.name  # type: ignore[attr-defined]
+        self._facts += 1
+        path = Path(self._dir) / f"fact_{self._facts}.parquet"
+        lf.to_native().sink_parquet(path)
+        return nw.from_native(pl.scan_parquet(path))
 
 
 class DuckDBBackend:
@@ -55,14 +77,21 @@ class DuckDBBackend:
 
     name = "duckdb"
 
-    def __init__(self, memory_limit: str | None = None, parquet_folder: Path | None = None) -> None:
+    def __init__(self, memory_limit: str | None = None, parquet_folder: Path | None = None,
+                 temp_directory: str | None = None) -> None:
+        import tempfile
+
         import duckdb
 
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone='UTC'")
         if memory_limit:
             self.con.execute(f"SET memory_limit='{memory_limit}'")
+        # where DuckDB spills what does not fit (default: a temporary folder, removed with this engine)
+        self._spill = None if temp_directory else tempfile.TemporaryDirectory(prefix="wismo-duckdb-")
+        self.con.execute(f"SET temp_directory='{temp_directory or self._spill.name}'")  # type: ignore[union-attr]
         self.parquet = parquet_folder
+        self._facts = 0
 
     def table(self, name: str) -> nw.LazyFrame | None:
         """With a Parquet folder, ``<table>.parquet`` is scanned where it is (typed as written; run
@@ -81,7 +110,12 @@ class DuckDBBackend:
         return lf.collect(backend="polars").to_native()
 
     def materialise(self, lf: nw.LazyFrame) -> nw.LazyFrame:
-        return nw.from_native(self.con.from_arrow(lf.collect(backend="pyarrow").to_native()))
+        """A derived fact becomes a DuckDB table: it never passes through Python, and DuckDB's buffer
+        manager spills it to ``temp_directory`` when memory runs short."""
+        self._facts += 1
+        name = f"wismo_fact_{self._facts}"
+        lf.to_native().create(name)
+        return nw.from_native(self.con.table(name))
 
 
 def typed(lf: nw.LazyFrame, table: str) -> nw.LazyFrame:
@@ -108,7 +142,7 @@ def backend(name: str = "polars", **options: object) -> Backend:
     """An engine by name. ``spark`` takes ``master``/``remote``/``database`` (metrics/spark.py);
     ``pushdown`` takes ``url``, the SQL store to compute in (metrics/pushdown.py)."""
     if name == "polars":
-        return PolarsBackend()
+        return PolarsBackend(**options)  # type: ignore[arg-type]
     if name == "duckdb":
         return DuckDBBackend(**options)  # type: ignore[arg-type]
     if name == "spark":

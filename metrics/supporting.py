@@ -2,6 +2,8 @@
 
 - ``event_latency``: p50/p90 of received_at − event_at per carrier and period (polars: quantiles).
 - ``exception_facts``: each exception's notice coverage (KPI 5 terms) and hours to the first notice.
+- ``contact_causes``: every WISMO contact's cause with its order's node, carrier and sales channel as
+  the figures attribute them (so a drill-down slices contacts exactly as the KPI cube does).
 - ``contact_states``: every contact's cause (WISMO only) and the state of its order when it was made:
   ``exception`` (an exception open at t), ``late`` (promise date passed, order not complete at t),
   ``on_track`` otherwise, ``unlinked`` without an order; and, for the contacts KPI 6 judges, whether
@@ -16,6 +18,13 @@ import polars as pl
 from metrics.causes import attribute, promise_missed
 from metrics.portable import period_start, seconds_between
 from metrics.units import UNASSIGNED, Context, exception_notices, fcr_contacts, proactive_notices
+
+
+def contact_causes(ctx: Context) -> pl.DataFrame:
+    linked = attribute(ctx).join(ctx.known("contacts").select("contact_id", "order_id"), on="contact_id",
+                                 how="left")
+    out = ctx.attach_order_dims(linked).select("contact_id", "cause", "avoidable", "node", "carrier", "channel")
+    return ctx.backend.collect(out).sort("contact_id")
 
 
 def event_latency(ctx: Context) -> pl.DataFrame:

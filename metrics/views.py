@@ -309,36 +309,30 @@ def latency(store: Store, view: View) -> pl.DataFrame:
 
 
 def cause_contacts(store: Store, view: View, as_of: dt.datetime | None = None) -> pl.DataFrame:
-    """Each attributed WISMO contact in the view's range with its cause, channel, handler and order."""
+    """Each attributed WISMO contact in the view's range with its cause, channel, handler and order, and
+    the order's node, carrier and sales channel as the figures attribute them (written with the causes
+    at refresh): the view's filters slice on those, and a caller can slice a cached frame further."""
     sql = ("SELECT c.contact_id, c.order_id, c.created_at, c.channel AS contact_channel, c.handled_by, "
-           "k.cause, k.avoidable FROM contact_causes k JOIN contacts c ON c.contact_id = k.contact_id")
+           "k.cause, k.avoidable, k.node, k.carrier, k.channel AS sales_channel FROM contact_causes k "
+           "JOIN contacts c ON c.contact_id = k.contact_id")
     df = _sql(store, sql, schema={"created_at": UTC_US})
     if df.height == 0:
-        return df
+        return df.with_columns(cause_label=pl.col("cause"))
     if view.start:
         df = df.filter(pl.col("created_at") >= dt.datetime.combine(view.start, dt.time(), dt.UTC))
     if view.end:
         df = df.filter(pl.col("created_at") < dt.datetime.combine(period_end(view.end, view.grain), dt.time(),
                                                                    dt.UTC))
-    if view.channel or view.node or view.carrier:
-        dims = _order_dims(store)
-        df = df.join(dims, on="order_id", how="left")
-        for col, val in (("channel", view.channel), ("node", view.node), ("carrier", view.carrier)):
-            if val:
-                df = df.filter(pl.col(col) == val)
-        df = df.drop("channel", "node", "carrier")
-    return df.with_columns(cause_label=pl.col("cause").replace_strict(CAUSE_LABELS, default=pl.col("cause")))
+    df = df.with_columns(cause_label=pl.col("cause").replace_strict(CAUSE_LABELS, default=pl.col("cause")))
+    return slice_contacts(df, view)
 
 
-def _order_dims(store: Store) -> pl.DataFrame:
-    """Order → sales channel and primary node/carrier, as the figures attribute them."""
-    sql = ("SELECT o.order_id, o.channel, s.node_id AS node, s.carrier_id AS carrier, s.label_created_at, "
-           "s.shipment_id FROM orders o LEFT JOIN shipments s ON s.order_id = o.order_id")
-    df = _sql(store, sql, schema={"label_created_at": UTC_US})
-    first = df.sort("order_id", "label_created_at", "shipment_id", nulls_last=True).group_by(
-        "order_id", maintain_order=True).first()
-    return first.select("order_id", "channel", pl.col("node").fill_null("unassigned"),
-                        pl.col("carrier").fill_null("unassigned"))
+def slice_contacts(contacts: pl.DataFrame, view: View) -> pl.DataFrame:
+    """The contacts of the view's node, carrier and sales channel (each one when chosen)."""
+    for col, val in (("sales_channel", view.channel), ("node", view.node), ("carrier", view.carrier)):
+        if val:
+            contacts = contacts.filter(pl.col(col) == val)
+    return contacts
 
 
 def pareto(contacts: pl.DataFrame) -> pl.DataFrame:

@@ -203,6 +203,11 @@ class ContactCause(Base):
     contact_id: Mapped[str] = mapped_column(String, primary_key=True)
     cause: Mapped[str] = mapped_column(String, index=True)
     avoidable: Mapped[bool | None] = mapped_column(Boolean)
+    # the contact's order as the figures attribute it (primary shipment's node and carrier, sales
+    # channel): drill-downs slice contacts without joining orders and shipments again
+    node: Mapped[str | None] = mapped_column(String)
+    carrier: Mapped[str | None] = mapped_column(String)
+    channel: Mapped[str | None] = mapped_column(String)
     run_id: Mapped[str] = mapped_column(String)
 
 

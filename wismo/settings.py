@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     spark_master: str = ""
     spark_remote: str = ""
     spark_database: str = ""
+    #: DuckDB and polars on a Parquet folder: the memory DuckDB may use before it spills to disk (e.g.
+    #: "8GB"; default 80 % of RAM) and where both spill (default: a temporary folder per run).
+    duckdb_memory_limit: str = ""
+    spill_dir: str = ""
 
     # ---- the brief and alerts -------------------------------------------------------------------
     #: Where users open the dashboard; alerts link to views under it.

@@ -56,6 +56,9 @@ def app_env(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     from wismo.settings import get_settings
 
     get_settings.cache_clear()
+    from ui import data
+
+    data.clear()  # waits for a previous test's background warm-up
     st.cache_data.clear()
     st.cache_resource.clear()
     return url
@@ -70,6 +73,26 @@ def run_page(page: str | None = None, **params: str) -> AppTest:
         at.switch_page(f"pages/{page}.py")
         at.run()
     return at
+
+
+def test_first_visit_warms_the_other_pages(app_env, monkeypatch):
+    """The first page a visitor opens after a refresh starts computing, in the background, what the node,
+    carrier, drivers and care pages read: opening them next computes none of it again."""
+    from metrics import views
+    from ui import data
+
+    make_store(app_env, fixture_frames())
+    assert not run_page().exception
+    for thread in list(data._warming):
+        thread.join(60)
+    calls: list[str] = []
+    for name in ("scorecard", "cause_contacts", "latency", "care_contacts", "exception_facts"):
+        real = getattr(views, name)
+        monkeypatch.setattr(views, name, lambda *a, _n=name, _f=real, **k: (calls.append(_n), _f(*a, **k))[1])
+    for page in ("nodes", "carriers", "drivers", "care", "exceptions"):
+        at = run_page(page)
+        assert not at.exception, [e.message for e in at.exception]
+    assert calls == []
 
 
 @pytest.mark.parametrize("page", PAGES)

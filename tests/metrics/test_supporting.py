@@ -1,0 +1,46 @@
+"""The drill-down facts written at refresh, on the hand-worked WISMO fixture of test_kpis."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from metrics.cube import refresh
+from metrics.engine import context
+from metrics.supporting import contact_causes
+from metrics.views import View, cause_contacts
+from store import bulk
+from tests.metrics.build import t
+from tests.metrics.test_kpis import AS_OF_1, ENGINES, WISMO
+from wismo.contract import LOAD_ORDER, TABLES
+
+# Each WISMO contact known at 2026-01-10 with its order's node, carrier and sales channel, as the KPI
+# cube attributes them (test_wismo_contact_rate_by_node / _by_carrier):
+#   K1 → O1, primary S1: N1, C1.   K2 → O2, label tie, smaller id S2a primary: N1, C1.
+#   K3 → O3, S3: N2, C2.           K5 → O5, no shipment: node of its smallest line L1 = N1, carrier unassigned.
+#   K4 (no order) and K8 (order O404 not in the data): unattributed, no sales channel.
+#   K6 is after as-of and K7 is not a WISMO contact: absent.
+EXPECTED = [("K1", "N1", "C1", "web"), ("K2", "N1", "C1", "web"), ("K3", "N2", "C2", "web"),
+            ("K4", "unattributed", "unattributed", None), ("K5", "N1", "unassigned", "web"),
+            ("K8", "unattributed", "unattributed", None)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_contact_causes_carry_the_order_dimensions_of_the_figures(engine):
+    df = contact_causes(context(WISMO, t(AS_OF_1), backend=engine()))
+    assert df.select("contact_id", "node", "carrier", "channel").rows() == EXPECTED
+    assert df["cause"].to_list()[3] == "unlinked"
+
+
+def test_drill_down_slices_contacts_as_the_cube_does(store):
+    """After a refresh, the contacts behind node N1 are K1, K2 and K5 — the 2 + 1 the cube counts for N1
+    — and behind carrier 'unassigned' only K5; no order is joined at read time."""
+    frames = dict(WISMO, order_lines=WISMO["order_lines"].with_columns(
+        sku=pl.lit("SKU1"), quantity=pl.lit(1), promised_from_stock=pl.lit(True)))
+    bulk.write(store, frames, {n: TABLES[n].key for n in frames}, [n for n in LOAD_ORDER if n in frames])
+    refresh(store, as_of=t(AS_OF_1))
+    ids = lambda view: sorted(cause_contacts(store, view)["contact_id"].to_list())  # noqa: E731
+    assert ids(View(node="N1")) == ["K1", "K2", "K5"]
+    assert ids(View(carrier="unassigned")) == ["K5"]
+    assert ids(View(channel="web")) == ["K1", "K2", "K3", "K5"]
+    assert ids(View()) == ["K1", "K2", "K3", "K4", "K5", "K8"]
