@@ -62,7 +62,8 @@ def bench_demo_and_load(orders: int, work: Path) -> None:
         print(f"  PostgreSQL: not measured ({err})")
 
 
-def bench_metrics(orders: int, work: Path, engines: tuple[str, ...] = ("polars", "duckdb", "spark", "pushdown")) -> None:
+def bench_metrics(orders: int, work: Path, engines: tuple[str, ...] = ("polars", "polars-streaming", "duckdb", "spark",
+                                                                        "pushdown")) -> None:
     print(f"\n## all KPIs, week × node and week × carrier, plus causes, {orders:,} orders")
     pq = work / "parquet"
     if not (pq / "orders.parquet").exists():
@@ -110,7 +111,7 @@ def main() -> None:
     p.add_argument("--orders", type=int, default=1_000_000)
     p.add_argument("--only", default="demo,load,metrics,pages", help="comma-separated: demo,load,metrics,pages")
     p.add_argument("--work", type=Path, default=None, help="keep the generated files here")
-    p.add_argument("--engines", default="polars,duckdb,spark,pushdown", help="metrics: which engines")
+    p.add_argument("--engines", default="polars,polars-streaming,duckdb,spark,pushdown", help="metrics: which engines")
     args = p.parse_args()
     only = set(args.only.split(","))
     with tempfile.TemporaryDirectory(prefix="wismo-bench-") as tmp:

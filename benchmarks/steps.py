@@ -87,7 +87,7 @@ def adbc_insert(folder: str, url: str) -> None:
 
 def engine(folder: str, as_of: str, name: str, url: str = "") -> None:
     """All KPIs (week × node and week × carrier) plus causes: polars from the Parquet files read into
-    memory; DuckDB and Spark scanning the Parquet files where they are; pushdown inside PostgreSQL
+    memory, or streaming (scanning them, derived facts on disk); DuckDB and Spark scanning the Parquet files where they are; pushdown inside PostgreSQL
     (``url``, already holding the same rows)."""
     from metrics.engine import Request, causes, compute, context
     from metrics.portable import backend
@@ -100,6 +100,8 @@ def engine(folder: str, as_of: str, name: str, url: str = "") -> None:
         ctx = context(tables, when, "week", backend=backend(name))
     elif name == "pushdown":
         ctx = context(None, when, "week", backend=backend(name, url=url))
+    elif name == "polars-streaming":  # WISMO_POLARS_STREAMING: Parquet scanned in place, derived facts on disk
+        ctx = context(None, when, "week", backend=backend("polars", parquet_folder=Path(folder)))
     elif name == "duckdb":
         from wismo.settings import get_settings
 

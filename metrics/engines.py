@@ -3,7 +3,7 @@ or by ``--engine``:
 
 | engine   | reads                                                           | computes              |
 |----------|-----------------------------------------------------------------|-----------------------|
-| polars   | the store, a contract folder or a database URL, into memory     | in this process       |
+| polars   | the store, a contract folder or a database URL, into memory; with WISMO_POLARS_STREAMING a folder's ``<table>.parquet`` files in place | in this process (streaming: derived facts on disk) |
 | duckdb   | the same; a folder's ``<table>.parquet`` files directly         | in this process, spills to disk |
 | spark    | frames handed over, a folder's Parquet files, or a Spark catalog database | local[*], a cluster or Spark Connect |
 | pushdown | the PostgreSQL store's own tables                               | inside PostgreSQL     |
@@ -29,17 +29,18 @@ def open_backend(name: str | None = None, *, store_url: str | None = None, sourc
     name = name or s.engine
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r} ({', '.join(ENGINES)})")
+    folder = Path(source) if source and "://" not in source else None
     if name == "spark":
-        folder = Path(source) if source and "://" not in source else None
         return make("spark", master=s.spark_master or None, remote=s.spark_remote or None,
                     database=s.spark_database or None, parquet_folder=folder)
     if name == "pushdown":
         url = source if source and "://" in source else store_url or s.database_url
-        if source and "://" not in source:
+        if folder is not None:
             raise ValueError("pushdown computes inside the store's database: give a PostgreSQL URL, not a folder")
         return make("pushdown", url=url, uploads=uploads or {})
+    if name == "polars" and s.polars_streaming and folder is not None:
+        return make("polars", parquet_folder=folder, temp_directory=s.spill_dir or None)
     if name == "duckdb":
-        folder = Path(source) if source and "://" not in source else None
         return make("duckdb", parquet_folder=folder, memory_limit=s.duckdb_memory_limit or None,
                     temp_directory=s.spill_dir or None)
     return make(name)

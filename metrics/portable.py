@@ -43,8 +43,8 @@ class PolarsBackend:
 
     def __init__(self, parquet_folder: Path | None = None, temp_directory: str | None = None) -> None:
         self.parquet = parquet_folder
+        self._parent = temp_directory  # the run's own folder is made under it, and removed with this engine
         self._spill: object = None
-        self._dir = temp_directory
         self._facts = 0
 
     def table(self, name: str) -> nw.LazyFrame | None:
@@ -61,13 +61,12 @@ class PolarsBackend:
     def materialise(self, lf: nw.LazyFrame) -> nw.LazyFrame:
         if self.parquet is None:
             return nw.from_native(self.collect(lf).lazy())
-        if self._dir is None:
+        if self._spill is None:
             import tempfile
 
-            self._spill = tempfile.TemporaryDirectory(prefix="wismo-polars-")  # removed with this engine
-            self._dir = self._spill.name  # type: ignore[attr-defined]
+            self._spill = tempfile.TemporaryDirectory(prefix="wismo-polars-", dir=self._parent)
         self._facts += 1
-        path = Path(self._dir) / f"fact_{self._facts}.parquet"
+        path = Path(self._spill.name) / f"fact_{self._facts}.parquet"  # type: ignore[attr-defined]
         lf.to_native().sink_parquet(path)
         return nw.from_native(pl.scan_parquet(path))
 

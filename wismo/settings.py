@@ -35,9 +35,13 @@ class Settings(BaseSettings):
     spark_master: str = ""
     spark_remote: str = ""
     spark_database: str = ""
-    #: DuckDB and polars on a Parquet folder: the memory DuckDB may use before it spills to disk (e.g.
-    #: "8GB"; default 80 % of RAM) and where both spill (default: a temporary folder per run).
+    #: polars on a folder of Parquet files (``--source``): scan the files in place and stream each derived
+    #: fact to a Parquet file instead of holding it in memory (10M orders in 7.5 GB instead of ~33 GB;
+    #: about twice as slow at 1M). See docs/engines.md.
+    polars_streaming: bool = False
+    #: DuckDB: the memory it may use before it spills to disk (e.g. "8GB"; default 80 % of RAM).
     duckdb_memory_limit: str = ""
+    #: Where DuckDB and streaming polars spill (default: a temporary folder per run, removed after).
     spill_dir: str = ""
 
     # ---- the brief and alerts -------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""One definition, four engines: polars, DuckDB, PySpark (local mode) and pushed down into a real
-PostgreSQL must give identical numerators, denominators and causes.
+"""One definition, four engines: polars (in memory, and streaming from Parquet files), DuckDB, PySpark
+(local mode) and pushed down into a real PostgreSQL must give identical numerators, denominators and
+causes.
 
 Every engine reads the same rows: the datasets are written to a throwaway PostgreSQL store (which the
 pushdown engine computes in) and read back for the other three. The datasets:
@@ -82,9 +83,14 @@ def spark():  # type: ignore[no-untyped-def]
     be.spark.stop()
 
 
-def _engine(name: str, url: str, spark_backend):  # type: ignore[no-untyped-def]
+def _engine(name: str, url: str, spark_backend, tables=None, tmp: Path | None = None):  # type: ignore[no-untyped-def]
     if name == "duckdb":
         return DuckDBBackend()
+    if name == "polars-streaming":  # the tables as Parquet files, scanned in place; derived facts on disk
+        assert tables is not None and tmp is not None
+        for t, df in tables.items():
+            df.write_parquet(tmp / f"{t}.parquet")
+        return PolarsBackend(parquet_folder=tmp)
     if name == "spark":
         return spark_backend
     from metrics.pushdown import PushdownBackend
@@ -92,8 +98,9 @@ def _engine(name: str, url: str, spark_backend):  # type: ignore[no-untyped-def]
     return PushdownBackend(url)
 
 
-def _run(name: str, url: str, tables, as_of, spark_backend, grain: str, cut: str) -> pl.DataFrame:  # type: ignore[no-untyped-def]
-    be = _engine(name, url, spark_backend)
+def _run(name: str, url: str, tables, as_of, spark_backend, grain: str, cut: str,  # type: ignore[no-untyped-def]
+         tmp: Path) -> pl.DataFrame:
+    be = _engine(name, url, spark_backend, tables, tmp)
     try:
         ctx = context(None if name == "pushdown" else tables, as_of, grain, backend=be)
         return compute(ctx, Request(as_of=as_of, grain=grain, cut=cut, kpis=KPIS)).select(COLS)
@@ -102,18 +109,18 @@ def _run(name: str, url: str, tables, as_of, spark_backend, grain: str, cut: str
             be.close()
 
 
-ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.xdist_group("spark")),  # one Spark session
+ENGINES = ["duckdb", "polars-streaming", pytest.param("spark", marks=pytest.mark.xdist_group("spark")),  # one Spark session
            pytest.param("pushdown", marks=pytest.mark.xdist_group("pushdown"))]
 CASES = [("yearend", g, c) for g, c in YEAREND_CASES] + [("wismo", g, c) for g, c in WISMO_CASES]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("dataset", "grain", "cut"), CASES, ids=[f"{d}-{g}-{c}" for d, g, c in CASES])
-def test_every_kpi_identical(stores, spark, engine, dataset, grain, cut):
+def test_every_kpi_identical(stores, spark, engine, dataset, grain, cut, tmp_path):
     url, tables, as_of = stores[dataset]
     reference = compute(tables, Request(as_of=as_of, grain=grain, cut=cut, kpis=KPIS),
                         backend=PolarsBackend()).select(COLS)
-    got = _run(engine, url, tables, as_of, spark, grain, cut)
+    got = _run(engine, url, tables, as_of, spark, grain, cut, tmp_path)
     assert reference.height > 0
     if dataset == "yearend":
         assert set(reference["kpi"]) == set(KPIS)  # every catalogue KPI has figures to compare
@@ -124,10 +131,10 @@ def test_every_kpi_identical(stores, spark, engine, dataset, grain, cut):
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("dataset", ["causes", "yearend", "wismo"])
-def test_every_cause_identical(stores, spark, engine, dataset):
+def test_every_cause_identical(stores, spark, engine, dataset, tmp_path):
     url, tables, as_of = stores[dataset]
     reference = causes(tables, as_of, backend=PolarsBackend())
-    be = _engine(engine, url, spark)
+    be = _engine(engine, url, spark, tables, tmp_path)
     try:
         got = causes(context(None if engine == "pushdown" else tables, as_of, backend=be), as_of)
     finally:

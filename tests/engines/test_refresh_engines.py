@@ -75,3 +75,34 @@ def test_kpis_on_duckdb_scan_a_parquet_folder_in_place(tmp_path, monkeypatch):
 
     be = open_backend("duckdb", source=str(tmp_path / "pq"))
     assert inputs(be, str(tmp_path / "pq")) is None  # DuckDB scans the files itself: nothing read into Python
+
+
+def test_kpis_on_streaming_polars_scan_a_parquet_folder_in_place(tmp_path, monkeypatch):
+    """WISMO_POLARS_STREAMING: the same causes from a Parquet folder scanned in place, each derived fact
+    streamed to a file in a folder of the run's own under WISMO_SPILL_DIR, removed with the engine."""
+    from wismo.demo import DemoConfig, generate, write
+
+    cfg = DemoConfig(orders=400, weeks=3, seed=5)
+    write(generate(cfg), tmp_path / "pq", "parquet", cfg.seed)
+    _use(monkeypatch, f"sqlite:///{tmp_path}/unused.db")
+    args = ["causes", "--source", str(tmp_path / "pq"), "--as-of", cfg.as_of.isoformat()]
+    in_memory = runner.invoke(app, args)
+    monkeypatch.setenv("WISMO_POLARS_STREAMING", "true")
+    monkeypatch.setenv("WISMO_SPILL_DIR", str(tmp_path / "spill"))
+    (tmp_path / "spill").mkdir()
+    from wismo.settings import get_settings
+
+    get_settings.cache_clear()
+    from metrics.engines import inputs, open_backend
+
+    be = open_backend("polars", source=str(tmp_path / "pq"))
+    assert inputs(be, str(tmp_path / "pq")) is None  # nothing read into Python
+    from metrics.engine import causes
+
+    assert causes(None, cfg.as_of, backend=be).height > 20
+    assert len(list((tmp_path / "spill").glob("wismo-polars-*/fact_*.parquet"))) >= 5  # derived facts on disk
+    del be
+    assert list((tmp_path / "spill").iterdir()) == []
+    streamed = runner.invoke(app, args)
+    assert in_memory.exit_code == streamed.exit_code == 0, streamed.output
+    assert in_memory.output == streamed.output and in_memory.output.count("\n") > 20
