@@ -107,8 +107,11 @@ def engine(folder: str, as_of: str, name: str, url: str = "") -> None:
 
         ctx = context(None, when, "week", backend=backend(name, parquet_folder=Path(folder),
                                                           memory_limit=get_settings().duckdb_memory_limit or None))
-    else:
-        ctx = context(None, when, "week", backend=backend(name, parquet_folder=Path(folder)))
+    else:  # spark: WISMO_SPARK_CONF sizes the driver (local mode: the driver is the executor)
+        from wismo.settings import get_settings
+
+        ctx = context(None, when, "week", backend=backend(name, parquet_folder=Path(folder),
+                                                          conf=get_settings().spark_conf or None))
     rows = 0
     for cut in ("node", "carrier"):
         rows += compute(ctx, Request(as_of=when, grain="week", cut=cut)).height

@@ -32,7 +32,7 @@ def open_backend(name: str | None = None, *, store_url: str | None = None, sourc
     folder = Path(source) if source and "://" not in source else None
     if name == "spark":
         return make("spark", master=s.spark_master or None, remote=s.spark_remote or None,
-                    database=s.spark_database or None, parquet_folder=folder)
+                    database=s.spark_database or None, parquet_folder=folder, conf=s.spark_conf or None)
     if name == "pushdown":
         url = source if source and "://" in source else store_url or s.database_url
         if folder is not None:

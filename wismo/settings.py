@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     spark_master: str = ""
     spark_remote: str = ""
     spark_database: str = ""
+    #: Extra Spark settings, e.g. WISMO_SPARK_CONF='{"spark.driver.memory": "12g",
+    #: "spark.sql.shuffle.partitions": "64"}' (applied when the session starts).
+    spark_conf: dict[str, str] = {}
     #: polars on a folder of Parquet files (``--source``): scan the files in place and stream each derived
     #: fact to a Parquet file instead of holding it in memory (10M orders in 7.5 GB instead of ~33 GB;
     #: about twice as slow at 1M). See docs/engines.md.
