@@ -106,3 +106,26 @@ def test_kpis_on_streaming_polars_scan_a_parquet_folder_in_place(tmp_path, monke
     streamed = runner.invoke(app, args)
     assert in_memory.exit_code == streamed.exit_code == 0, streamed.output
     assert in_memory.output == streamed.output and in_memory.output.count("\n") > 20
+
+
+def test_duckdb_memory_limit_and_spill_folder_come_from_settings(tmp_path, monkeypatch):
+    """WISMO_DUCKDB_MEMORY_LIMIT caps DuckDB's memory; it spills under WISMO_SPILL_DIR; derived facts are
+    DuckDB tables (nothing materialised through Python)."""
+    monkeypatch.setenv("WISMO_DUCKDB_MEMORY_LIMIT", "1GB")
+    monkeypatch.setenv("WISMO_SPILL_DIR", str(tmp_path))
+    from wismo.settings import get_settings
+
+    get_settings.cache_clear()
+    from metrics.engines import open_backend
+
+    be = open_backend("duckdb")
+    [(limit, spill)] = be.con.execute(  # type: ignore[attr-defined]
+        "SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()
+    assert limit == "953.6 MiB" and spill == str(tmp_path)  # 1 GB = 10^9 bytes
+    import narwhals as nw
+    import polars as pl
+
+    fact = be.materialise(be.frame(pl.DataFrame({"a": [1, 2, 3]})).filter(nw.col("a") > 1))
+    assert be.con.execute("SELECT count(*) FROM wismo_fact_1").fetchall() == [(2,)]  # type: ignore[attr-defined]
+    assert be.collect(fact)["a"].to_list() == [2, 3]
+    get_settings.cache_clear()
