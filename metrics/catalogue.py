@@ -70,6 +70,12 @@ class Kpi(BaseModel):
         return "red"
 
 
+# How a status reads and shows, wherever it is drawn (dashboard, brief): words, and colours from the
+# Okabe–Ito palette (distinguishable with the common colour-vision deficiencies).
+STATUS_WORD = {"green": "on target", "amber": "watch", "red": "off target", "none": "no data"}
+STATUS_COLOUR = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "none": "#999999"}
+
+
 class Catalogue(BaseModel):
     model_config = ConfigDict(frozen=True)
     measures: tuple[Measure, ...]

@@ -16,7 +16,6 @@ from metrics import views
 from metrics.views import View
 from store.db import Store
 
-STATUS_WORD = {"green": "on target", "amber": "watch", "red": "off target", "none": "no data"}
 NOT_EFFECTIVE = ("failed", "not_tested")  # control statuses the brief lists as not effective
 WORST = 3  # nodes and carriers listed by avoidable contacts per 100 shipped orders
 

@@ -9,9 +9,9 @@ import io
 
 from matplotlib.figure import Figure
 
+from metrics.catalogue import STATUS_COLOUR
 from reporting.brief import CauseLine
 
-STATUS_COLOUR = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "none": "#999999"}
 AVOIDABLE, TRUE_DEMAND, MUTED = "#D55E00", "#0072B2", "#BBBBBB"
 
 

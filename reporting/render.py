@@ -14,8 +14,9 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from metrics.catalogue import STATUS_WORD
 from reporting import charts
-from reporting.brief import STATUS_WORD, Brief
+from reporting.brief import Brief
 
 TEMPLATES = Path(__file__).parent / "templates"
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"  # DejaVu ships with matplotlib: offline, Unicode

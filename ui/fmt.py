@@ -6,12 +6,11 @@ import re
 
 import polars as pl
 
-from metrics.catalogue import Kpi
+from metrics.catalogue import STATUS_COLOUR, STATUS_WORD, Kpi
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
-STATUS_COLOUR = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "none": "#999999"}
-STATUS_WORD = {"green": "on target", "amber": "watch", "red": "off target", "none": "no data"}
+__all__ = ["STATUS_COLOUR", "STATUS_WORD"]  # re-exported for the pages
 STATUS_ICON = {"green": "●", "amber": "▲", "red": "■", "none": "○"}
 
 _MD = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
