@@ -311,7 +311,7 @@ def alerts(
         raise typer.Exit(1)
     open_now = report.opened + report.escalated + report.still_open
     typer.echo(f"week of {report.week}: {len(open_now)} breach(es) open — {len(report.opened)} new, "
-               f"{len(report.escalated)} escalated, {len(report.still_open)} already alerted; "
+               f"{len(report.escalated)} escalated, {len(report.still_open)} still open from an earlier run; "
                f"{len(report.cleared)} cleared")
     for b in report.opened + report.escalated:
         typer.echo(f"  {b.message}")

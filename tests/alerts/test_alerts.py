@@ -82,7 +82,7 @@ def test_one_alert_per_breach_then_nothing_on_the_second_run(any_store, monkeypa
 
         second = runner.invoke(app, ["alerts"])
         assert second.exit_code == 0, second.output
-        assert "0 new" in second.output and "5 already alerted" in second.output
+        assert "0 new" in second.output and "5 still open from an earlier run" in second.output
         assert len(hook.posts) == 5
     with store.engine.connect() as conn:
         states = conn.execute(text("SELECT state, count(*) FROM alerts GROUP BY state")).all()
