@@ -225,6 +225,29 @@ def seconds_between(later: nw.Expr, earlier: nw.Expr) -> nw.Expr:
     return _between(later, earlier, 1_000_000)
 
 
+def linear_quantiles(frame: nw.LazyFrame, keys: list[str], value: str,
+                     quantiles: dict[str, tuple[int, int]]) -> nw.LazyFrame:
+    """Per group of ``keys``: the count of non-null ``value`` (an integer column) as ``n`` and, for each
+    ``name: (num, den)``, its quantile ``num/den`` with linear interpolation (polars' ``"linear"``: the
+    position q·(n−1) between the two ranked values around it), computed where the data is — ranks over
+    windows and integer positions, so every engine gives the same figure and only the groups come back."""
+    v = nw.col(value)
+    ranked = frame.filter(~v.is_null()).with_columns(
+        _r=(v.rank(method="ordinal").over(*keys) - 1).cast(nw.Int64), _n=v.count().over(*keys).cast(nw.Int64))
+    parts: list[nw.Expr] = [nw.col("_n").min().alias("n")]
+    r, last = nw.col("_r"), nw.col("_n") - 1
+    for name, (num, den) in quantiles.items():
+        lo, rem = (last * num) // den, (last * num) % den
+        parts += [nw.when(r == lo).then(v).max().alias(f"_{name}_lo"),
+                  nw.when(r == lo + nw.when(rem > 0).then(1).otherwise(0)).then(v).max().alias(f"_{name}_hi"),
+                  rem.min().alias(f"_{name}_rem")]
+    out = ranked.group_by(*keys).agg(*parts)
+    return out.with_columns([
+        (nw.col(f"_{name}_lo").cast(nw.Float64) + (nw.col(f"_{name}_hi") - nw.col(f"_{name}_lo")).cast(nw.Float64)
+         * nw.col(f"_{name}_rem").cast(nw.Float64) / den).alias(name)
+        for name, (_, den) in quantiles.items()]).select(*keys, "n", *quantiles)
+
+
 def flag(cond: nw.Expr) -> nw.Expr:
     """A condition as a 0/1 count (null counts as 0)."""
     return nw.when(cond).then(1).otherwise(0).cast(nw.Int64)

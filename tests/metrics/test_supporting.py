@@ -7,11 +7,11 @@ import pytest
 
 from metrics.cube import refresh
 from metrics.engine import context
-from metrics.supporting import contact_causes
+from metrics.supporting import contact_causes, event_latency
 from metrics.views import View, cause_contacts
 from store import bulk
-from tests.metrics.build import t
-from tests.metrics.test_kpis import AS_OF_1, ENGINES, WISMO
+from tests.metrics.build import frames, t
+from tests.metrics.test_kpis import AS_OF_1, ENGINES, WISMO, event, ship
 from wismo.contract import LOAD_ORDER, TABLES
 
 # Each WISMO contact known at 2026-01-10 with its order's node, carrier and sales channel, as the KPI
@@ -44,3 +44,28 @@ def test_drill_down_slices_contacts_as_the_cube_does(store):
     assert ids(View(carrier="unassigned")) == ["K5"]
     assert ids(View(channel="web")) == ["K1", "K2", "K3", "K5"]
     assert ids(View()) == ["K1", "K2", "K3", "K4", "K5", "K8"]
+
+
+# Feed latency on C1's shipment S1: events received 1 h, 2 h, 3 h and 10 h after they happened (week of
+# 29 Dec), and one received after as-of (not known, left out); C2's S3: one event 0.5 h late.
+#   C1, n = 4: p50 at position 0.5·3 = 1.5 → 2 + 0.5·(3 − 2) = 2.5 h; p90 at 0.9·3 = 2.7 → 3 + 0.7·(10 − 3) = 7.9 h.
+#   C2, n = 1: p50 = p90 = 0.5 h.
+#   all, n = 5 (0.5, 1, 2, 3, 10): p50 at 2 → 2 h; p90 at 3.6 → 3 + 0.6·(10 − 3) = 7.2 h.
+LATENCY = frames(
+    shipments=[ship("S1", "O1", "N1", "C1", "2025-12-29 10:00", "2025-12-29 14:00"),
+               ship("S3", "O3", "N2", "C2", "2025-12-24 10:00", "2025-12-24 12:00")],
+    tracking_events=[event("E1", "S1", "in_transit", "2025-12-30 10:00", "2025-12-30 11:00"),
+                     event("E2", "S1", "in_transit", "2025-12-30 12:00", "2025-12-30 14:00"),
+                     event("E3", "S1", "in_transit", "2025-12-31 10:00", "2025-12-31 13:00"),
+                     event("E4", "S1", "in_transit", "2026-01-01 08:00", "2026-01-01 18:00"),
+                     event("E5", "S1", "in_transit", "2026-01-02 08:00", "2026-01-12 08:00"),
+                     event("E6", "S3", "in_transit", "2025-12-29 09:00", "2025-12-29 09:30")])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_feed_latency_quantiles_are_computed_by_the_engine(engine):
+    df = event_latency(context(LATENCY, t(AS_OF_1), backend=engine()))
+    got = [(r["carrier_id"], str(r["period_start"]), r["events"], round(r["p50_hours"], 9), round(r["p90_hours"], 9))
+           for r in df.iter_rows(named=True)]
+    assert got == [("C1", "2025-12-29", 4, 2.5, 7.9), ("C2", "2025-12-29", 1, 0.5, 0.5),
+                   ("all", "2025-12-29", 5, 2.0, 7.2)]
