@@ -53,9 +53,11 @@ def default_as_of(store: Store) -> dt.datetime:
 
 
 def build(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, rules: RuleSet,
-          engine: str | Backend = "polars", run_id: str = "") -> dict[str, pl.DataFrame]:
+          engine: str | Backend = "polars", run_id: str = "",
+          overrides: dict[str, pl.DataFrame] | None = None) -> dict[str, pl.DataFrame]:
     """The materialised tables: every catalogue KPI for every grain and cut, causes and the
-    drill-down facts. Pure (given the engine). ``tables=None``: the engine holds the tables."""
+    drill-down facts. Pure (given the engine). ``tables=None``: the engine holds the tables;
+    ``overrides`` replace some of them all the same (the carriers with their governed SLAs)."""
     from metrics.supporting import contact_causes, contact_states, event_latency, exception_facts
 
     kpis = tuple(k.id for k in load_catalogue().kpis)
@@ -63,7 +65,7 @@ def build(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, rules: Rul
     out: dict[str, pl.DataFrame] = {}
     be = make_backend(engine) if isinstance(engine, str) else engine
     for grain in GRAINS:
-        ctx = context(tables, as_of, grain, rules, be)
+        ctx = context(tables, as_of, grain, rules, be, overrides)
         for cut in CUTS:
             parts.append(compute(ctx, Request(as_of=as_of, grain=grain, cut=cut, kpis=kpis))
                          .with_columns(grain=pl.lit(grain)))
@@ -93,16 +95,16 @@ def refresh(store: Store, as_of: dt.datetime | None = None, rules: RuleSet | Non
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     slas = carrier_slas(store)
     tables: dict[str, pl.DataFrame] | None
-    if engine == "pushdown":  # computed inside the database: only the (governed) carriers go over
-        carriers = apply_carrier_slas({"carriers": bulk.read_table(store, "carriers")}, slas)["carriers"]
-        be = open_backend("pushdown", store_url=store.url.render_as_string(hide_password=False),
-                          uploads={"carriers": carriers})
-        tables = None
+    overrides: dict[str, pl.DataFrame] | None = None
+    be = open_backend(engine, store_url=store.url.render_as_string(hide_password=False))
+    if all(be.table(t) is not None for t in TABLES):
+        # the engine holds the tables (inside PostgreSQL, a Spark catalog): only the carriers, with their
+        # governed SLAs, go over from here
+        tables, overrides = None, apply_carrier_slas({"carriers": be.collect(be.table("carriers"))}, slas)  # type: ignore[arg-type]
     else:
-        be = open_backend(engine)
         tables = apply_carrier_slas({t: bulk.read_table(store, t) for t in TABLES}, slas)
     try:
-        built = build(tables, as_of, rules, be, run_id)
+        built = build(tables, as_of, rules, be, run_id, overrides)
     finally:
         close = getattr(be, "close", None)
         if close:

@@ -82,11 +82,16 @@ def complete(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 
 
 def context(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, grain: str = "week",
-            rules: RuleSet | None = None, backend: Backend | None = None) -> Context:
-    """``tables=None``: the backend holds the tables itself (pushdown into a database, a Spark catalog)."""
-    return Context(raw=complete(tables) if tables is not None else {}, as_of=as_of.astimezone(dt.UTC),
-                   rules=rules or load_rules(),
-                   backend=backend or PolarsBackend(), grain=grain)
+            rules: RuleSet | None = None, backend: Backend | None = None,
+            overrides: dict[str, pl.DataFrame] | None = None) -> Context:
+    """``tables=None``: the backend holds the tables itself (pushdown into a database, a Spark catalog).
+    ``overrides``: tables used instead of the backend's own even when it holds them (the carriers with
+    their governed SLAs)."""
+    raw = complete(tables) if tables is not None else {}
+    if overrides:
+        raw |= {n: df for n, df in complete(overrides).items() if n in overrides}
+    return Context(raw=raw, as_of=as_of.astimezone(dt.UTC), rules=rules or load_rules(),
+                   backend=backend or PolarsBackend(), grain=grain, prefer_raw=frozenset(overrides or ()))
 
 
 def aggregate(ctx: Context, unit_set: str, cut: str, columns: list[str], filters: Filters) -> pl.DataFrame:

@@ -21,8 +21,7 @@ from metrics.portable import ENGINES, Backend
 from metrics.portable import backend as make
 
 
-def open_backend(name: str | None = None, *, store_url: str | None = None, source: str | None = None,
-                 uploads: dict[str, pl.DataFrame] | None = None) -> Backend:
+def open_backend(name: str | None = None, *, store_url: str | None = None, source: str | None = None) -> Backend:
     from wismo.settings import get_settings
 
     s = get_settings()
@@ -37,7 +36,7 @@ def open_backend(name: str | None = None, *, store_url: str | None = None, sourc
         url = source if source and "://" in source else store_url or s.database_url
         if folder is not None:
             raise ValueError("pushdown computes inside the store's database: give a PostgreSQL URL, not a folder")
-        return make("pushdown", url=url, uploads=uploads or {})
+        return make("pushdown", url=url)
     if name == "polars" and s.polars_streaming and folder is not None:
         return make("polars", parquet_folder=folder, temp_directory=s.spill_dir or None)
     if name == "duckdb":

@@ -28,8 +28,7 @@ _ids = itertools.count(1)
 class PushdownBackend:
     name = "pushdown"
 
-    def __init__(self, url: str, materialise: bool = True, schema: str = "public",
-                 uploads: dict[str, pl.DataFrame] | None = None) -> None:
+    def __init__(self, url: str, materialise: bool = True, schema: str = "public") -> None:
         u = make_url(url)
         if u.get_backend_name() != "postgresql":
             raise ValueError(f"pushdown computes inside PostgreSQL; the store is {u.get_backend_name()}")
@@ -46,7 +45,6 @@ class PushdownBackend:
         self.session = PostgresSession(conn=self.conn)
         self.session.conf = types.SimpleNamespace(get=lambda key, default=None: "UTC")  # type: ignore[attr-defined]
         self.schema = schema  # where the store's tables are (names are schema-qualified throughout)
-        self.uploads = uploads or {}  # small tables to use instead of the store's (governed carrier SLAs)
         self.keep = materialise
         self.sql_seconds = 0.0
         self.work = f"wismo_run_{uuid.uuid4().hex[:10]}"
@@ -55,8 +53,6 @@ class PushdownBackend:
                 cur.execute(f"CREATE SCHEMA {self.work}")
 
     def table(self, name: str) -> nw.LazyFrame | None:
-        if name in self.uploads:
-            return self.frame(self.uploads[name])
         return nw.from_native(self.session.read.table(f"{self.schema}.{name}"))
 
     def frame(self, df: pl.DataFrame) -> nw.LazyFrame:

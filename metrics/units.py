@@ -42,6 +42,7 @@ class Context:
     rules: RuleSet
     backend: Backend
     grain: str = "week"
+    prefer_raw: frozenset[str] = frozenset()  # tables taken from ``raw`` even where the backend holds them
     _cache: dict[str, nw.LazyFrame] = field(default_factory=dict)
 
     def _m(self, key: str, build: Callable[[], nw.LazyFrame]) -> nw.LazyFrame:
@@ -58,7 +59,7 @@ class Context:
         folder), else the in-memory frame handed to it."""
         key = f"raw:{name}"
         if key not in self._cache:
-            held = self.backend.table(name)
+            held = None if name in self.prefer_raw else self.backend.table(name)
             self._cache[key] = held if held is not None else self.backend.materialise(
                 self.backend.frame(self.raw[name]))
         return self._cache[key]

@@ -129,3 +129,26 @@ def test_duckdb_memory_limit_and_spill_folder_come_from_settings(tmp_path, monke
     assert be.con.execute("SELECT count(*) FROM wismo_fact_1").fetchall() == [(2,)]  # type: ignore[attr-defined]
     assert be.collect(fact)["a"].to_list() == [2, 3]
     get_settings.cache_clear()
+
+
+@pytest.mark.xdist_group("pushdown")
+def test_governed_carrier_sla_reaches_an_engine_that_holds_the_tables(pg_admin):
+    """Inside PostgreSQL the engine reads the store's own carriers table; the governed SLA (C1 24 h → 26 h)
+    still applies: week of 29 Dec 3/6 → 4/6 on time, as worked by hand in tests/governance/test_settings.py."""
+    from governance.service import Actor, Governance
+    from metrics.cube import refresh
+    from store import bulk
+    from tests.metrics.test_kpis import ACTIVATION
+
+    sql = ("SELECT numerator, denominator FROM kpi_cube WHERE kpi = 'tracking_activation_ontime' "
+           "AND grain = 'week' AND dimension = 'all' ORDER BY period_start")
+    with pg.database(pg_admin) as url:
+        make_store(url, dict(ACTIVATION))
+        store = open_store(url)
+        refresh(store, engine="pushdown")
+        assert bulk.read_sql(store, sql).rows()[0] == (3.0, 6.0)
+        Governance(store, Actor("ana", "admin")).set_carrier_sla("C1", activation_sla_hours=26, reason="amendment",
+                                                                 refresh=False)
+        refresh(store, engine="pushdown")
+        assert bulk.read_sql(store, sql).rows()[0] == (4.0, 6.0)
+        store.engine.dispose()
