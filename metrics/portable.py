@@ -86,9 +86,10 @@ class DuckDBBackend:
         self.con.execute("SET TimeZone='UTC'")
         if memory_limit:
             self.con.execute(f"SET memory_limit='{memory_limit}'")
-        # where DuckDB spills what does not fit (default: a temporary folder, removed with this engine)
-        self._spill = None if temp_directory else tempfile.TemporaryDirectory(prefix="wismo-duckdb-")
-        self.con.execute(f"SET temp_directory='{temp_directory or self._spill.name}'")  # type: ignore[union-attr]
+        # where DuckDB spills what does not fit: a folder of this run's own (under ``temp_directory``, else
+        # the system's temporary folder), removed with this engine
+        self._spill = tempfile.TemporaryDirectory(prefix="wismo-duckdb-", dir=temp_directory)
+        self.con.execute(f"SET temp_directory='{self._spill.name}'")
         self.parquet = parquet_folder
         self._facts = 0
 

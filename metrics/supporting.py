@@ -1,6 +1,6 @@
 """Supporting facts for the drill-down pages, computed at refresh from the same definitions.
 
-- ``event_latency``: p50/p90 of received_at − event_at per carrier and period (polars: quantiles).
+- ``event_latency``: p50/p90 of received_at − event_at per carrier and period (ranked in the engine).
 - ``exception_facts``: each exception's notice coverage (KPI 5 terms) and hours to the first notice.
 - ``contact_causes``: every WISMO contact's cause with its order's node, carrier and sales channel as
   the figures attribute them (so a drill-down slices contacts exactly as the KPI cube does).
