@@ -163,10 +163,8 @@ def warm(run: str, view: View, as_of: dt.datetime | None) -> threading.Thread:
         except Exception:  # noqa: BLE001 - a page computing the same figure reports the error itself
             logging.getLogger(__name__).exception("warming the dashboard caches failed")
 
-    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
-
+    # no script-run context on purpose: a waiting visitor's rerun must not stop the warm-up
     thread = threading.Thread(target=work, name=f"wismo-warm-{run}", daemon=True)
-    add_script_run_ctx(thread, get_script_run_ctx())
     _warming.append(thread)
     thread.start()
     return thread
