@@ -40,5 +40,4 @@ if nav.url_path not in ("quality", "onboarding"):
 
     if data.status().get("run"):
         st.session_state["view"] = sidebar()
-        data.warm(data.run_id(), st.session_state["view"], data.status()["as_of"])
 nav.run()

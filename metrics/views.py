@@ -73,18 +73,23 @@ def _sql(store: Store, sql: str, params: dict | None = None, schema: dict | None
 
 
 def status(store: Store) -> dict:
-    """Last load, open warnings, as-of and rule version of the figures, newest scan received."""
+    """Last load, open warnings, as-of and rule version of the figures (bookkeeping rows only: cheap)."""
     run = _sql(store, "SELECT run_id, as_of, rule_version, started_at, seconds FROM metric_runs "
                       "ORDER BY started_at DESC LIMIT 1", schema={"as_of": UTC_US, "started_at": UTC_US})
     load = _sql(store, "SELECT load_id, finished_at, status, warnings, blocking_failures FROM load_runs "
                        "ORDER BY finished_at DESC LIMIT 1", schema={"finished_at": UTC_US})
-    newest = _sql(store, "SELECT max(received_at) AS newest FROM tracking_events", schema={"newest": UTC_US})
     out: dict = {"run": run.row(0, named=True) if run.height else None,
-                 "load": load.row(0, named=True) if load.height else None,
-                 "newest_scan": newest["newest"][0] if newest.height else None}
+                 "load": load.row(0, named=True) if load.height else None}
     if out["run"]:
         out["as_of"] = out["run"]["as_of"]
     return out
+
+
+def newest_scan(store: Store) -> dt.datetime | None:
+    """The newest carrier scan received (a scan of every tracking event: 0.65 s at 1M orders on SQLite;
+    it changes only with a load, so callers cache it per load)."""
+    newest = _sql(store, "SELECT max(received_at) AS newest FROM tracking_events", schema={"newest": UTC_US})
+    return newest["newest"][0] if newest.height else None
 
 
 # ---- KPI figures ----------------------------------------------------------------------------------

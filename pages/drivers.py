@@ -54,7 +54,7 @@ period = data.reporting_period(run, view, data.status().get("as_of"))
 c1, c2 = st.columns(2)
 for col, dim in ((c1, "node"), (c2, "carrier")):
     with col:
-        card = data.scorecard(run, view, dim, period, data.AVOIDABLE_SHARE)
+        card = data.scorecard(run, view, dim, period, ("avoidable_wismo_share",))
         if card.height:
             shown = card.with_columns(share=pl.col("avoidable_wismo_share") * 100)
             st.plotly_chart(charts.bars(shown, dim, "share", "% avoidable", colour="avoidable_wismo_share__status"),

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
-import threading
 
 import polars as pl
 import streamlit as st
@@ -28,7 +26,15 @@ def store():  # type: ignore[no-untyped-def]
 
 @st.cache_resource(ttl=30, show_spinner=False)
 def status() -> dict:
-    return views.status(store())
+    """The newest refresh and load, checked every 30 s, and the newest scan, computed once per load: every
+    session waits while a cached value is computed, so the 30-second one stays cheap."""
+    s = views.status(store())
+    return s | {"newest_scan": newest_scan(s["load"]["load_id"] if s.get("load") else None)}
+
+
+@st.cache_resource(ttl=3600, show_spinner=False)
+def newest_scan(load_id: str | None) -> dt.datetime | None:
+    return views.newest_scan(store())
 
 
 def run_id() -> str:
@@ -140,39 +146,6 @@ def cause_rates(run: str, view: View, as_of: dt.datetime | None) -> pl.DataFrame
     return views.cause_rates(store(), view, as_of)
 
 
-CARRIER_KPIS = ("tracking_activation_ontime", "stale_in_transit", "ontime_delivery", "order_exception_rate",
-                "wismo_contact_rate", "notification_coverage")
-AVOIDABLE_SHARE = ("avoidable_wismo_share",)  # the drivers page's share per node and carrier
-
-
-@st.cache_resource(show_spinner=False)
-def warm(run: str, view: View, as_of: dt.datetime | None) -> threading.Thread:
-    """Compute, in the background and once per refresh and view, the heavy figures the other pages read,
-    so that the first visitor after a refresh finds them cached (a page asking for one still being
-    computed waits for it: Streamlit computes each cached value once)."""
-    def work() -> None:
-        try:
-            period = reporting_period(run, view, as_of)
-            for load in (lambda: _contacts(run, unsliced(view)), lambda: scorecard(run, view, "node", period),
-                         lambda: scorecard(run, view, "carrier", period, CARRIER_KPIS),
-                         lambda: scorecard(run, view, "node", period, AVOIDABLE_SHARE),
-                         lambda: scorecard(run, view, "carrier", period, AVOIDABLE_SHARE),
-                         lambda: latency(run, view), lambda: exception_facts(run), lambda: care_contacts(run, view),
-                         lambda: deflection(run, view)):
-                load()
-        except Exception:  # noqa: BLE001 - a page computing the same figure reports the error itself
-            logging.getLogger(__name__).exception("warming the dashboard caches failed")
-
-    # no script-run context on purpose: a waiting visitor's rerun must not stop the warm-up
-    thread = threading.Thread(target=work, name=f"wismo-warm-{run}", daemon=True)
-    _warming.append(thread)
-    thread.start()
-    return thread
-
-
-_warming: list[threading.Thread] = []
-
-
 def brief_pdf(week: str) -> bytes:
     """The weekly brief for ``week`` as PDF bytes (made when the user clicks download; not cached:
     it carries the governance state of the moment)."""
@@ -183,12 +156,8 @@ def brief_pdf(week: str) -> bytes:
 
 
 def clear() -> None:
-    """Forget every cached figure (after a change that alters them); the store connection stays. A warm-up
-    still running finishes first, so that it cannot put back a figure computed before the change."""
-    while _warming:
-        _warming.pop().join(timeout=120)
-    warm.clear()
-    for loader in (status, dimension_values, figures, reporting_period, tiles, deflection, scorecard, _contacts,
+    """Forget every cached figure (after a change that alters them); the store connection stays."""
+    for loader in (status, newest_scan, dimension_values, figures, reporting_period, tiles, deflection, scorecard, _contacts,
                    latency, exception_facts, care_contacts, loads, check_summary, rejected, order_timeline,
                    overdue_actions, targets, carrier_slas, cause_rates):
         loader.clear()

@@ -56,9 +56,6 @@ def app_env(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     from wismo.settings import get_settings
 
     get_settings.cache_clear()
-    from ui import data
-
-    data.clear()  # waits for a previous test's background warm-up
     st.cache_data.clear()
     st.cache_resource.clear()
     return url
@@ -75,32 +72,24 @@ def run_page(page: str | None = None, **params: str) -> AppTest:
     return at
 
 
-def test_first_visit_warms_the_other_pages(app_env, monkeypatch):
-    """The first page a visitor opens after a refresh starts computing, in the background, what the node,
-    carrier, drivers and care pages read: opening them next computes none of it again."""
-    from metrics import views
-    from ui import data
-
-    make_store(app_env, fixture_frames())
-    assert not run_page().exception
-    for thread in list(data._warming):
-        thread.join(60)
-    calls: list[str] = []
-    for name in ("scorecard", "cause_contacts", "latency", "care_contacts", "exception_facts"):
-        real = getattr(views, name)
-        monkeypatch.setattr(views, name, lambda *a, _n=name, _f=real, **k: (calls.append(_n), _f(*a, **k))[1])
-    for page in ("nodes", "carriers", "drivers", "care", "exceptions"):
-        at = run_page(page)
-        assert not at.exception, [e.message for e in at.exception]
-    assert calls == []
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders(app_env, page):
     """Each page opens on a small store with no exception."""
     make_store(app_env, fixture_frames())
     at = run_page(page)
     assert not at.exception, [e.message for e in at.exception]
+
+
+def test_stale_scans_show_in_the_banner(app_env):
+    """The newest scan (received 5 Jan 12:00) is 4 days 12 h older than as-of (10 Jan): the banner warns."""
+    from tests.metrics.build import frames
+    from tests.metrics.test_kpis import event
+
+    scans = frames(tracking_events=[event("E1", "S1", "in_transit", "2026-01-05 10:00", "2026-01-05 12:00")])
+    make_store(app_env, fixture_frames() | scans)
+    at = run_page()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("newest carrier scan older than 24 h" in c.value for c in at.caption)
 
 
 def test_overview_tiles_show_hand_worked_values(app_env):
