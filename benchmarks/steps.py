@@ -87,9 +87,11 @@ def adbc_insert(folder: str, url: str) -> None:
 
 def engine(folder: str, as_of: str, name: str, url: str = "") -> None:
     """All KPIs (week × node and week × carrier) plus causes: polars from the Parquet files read into
-    memory, or streaming (scanning them, derived facts on disk); DuckDB and Spark scanning the Parquet files where they are; pushdown inside PostgreSQL
-    (``url``, already holding the same rows)."""
+    memory, or streaming (scanning them, derived facts on disk); DuckDB and Spark scanning the Parquet
+    files where they are, with the settings a user gives them (WISMO_DUCKDB_MEMORY_LIMIT,
+    WISMO_SPARK_CONF); pushdown inside PostgreSQL (``url``, already holding the same rows)."""
     from metrics.engine import Request, causes, compute, context
+    from metrics.engines import open_backend
     from metrics.portable import backend
     from wismo.contract import TABLES
 
@@ -98,20 +100,10 @@ def engine(folder: str, as_of: str, name: str, url: str = "") -> None:
     if name == "polars":
         tables = {n: pl.read_parquet(Path(folder) / f"{n}.parquet") for n in TABLES}
         ctx = context(tables, when, "week", backend=backend(name))
-    elif name == "pushdown":
-        ctx = context(None, when, "week", backend=backend(name, url=url))
-    elif name == "polars-streaming":  # WISMO_POLARS_STREAMING: Parquet scanned in place, derived facts on disk
+    elif name == "polars-streaming":  # what WISMO_POLARS_STREAMING gives `--source FOLDER`
         ctx = context(None, when, "week", backend=backend("polars", parquet_folder=Path(folder)))
-    elif name == "duckdb":
-        from wismo.settings import get_settings
-
-        ctx = context(None, when, "week", backend=backend(name, parquet_folder=Path(folder),
-                                                          memory_limit=get_settings().duckdb_memory_limit or None))
-    else:  # spark: WISMO_SPARK_CONF sizes the driver (local mode: the driver is the executor)
-        from wismo.settings import get_settings
-
-        ctx = context(None, when, "week", backend=backend(name, parquet_folder=Path(folder),
-                                                          conf=get_settings().spark_conf or None))
+    else:
+        ctx = context(None, when, "week", backend=open_backend(name, source=url if name == "pushdown" else folder))
     rows = 0
     for cut in ("node", "carrier"):
         rows += compute(ctx, Request(as_of=when, grain="week", cut=cut)).height

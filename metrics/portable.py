@@ -10,6 +10,7 @@ ages as integer milliseconds.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
@@ -44,7 +45,7 @@ class PolarsBackend:
     def __init__(self, parquet_folder: Path | None = None, temp_directory: str | None = None) -> None:
         self.parquet = parquet_folder
         self._parent = temp_directory  # the run's own folder is made under it, and removed with this engine
-        self._spill: object = None
+        self._spill: tempfile.TemporaryDirectory[str] | None = None
         self._facts = 0
 
     def table(self, name: str) -> nw.LazyFrame | None:
@@ -62,11 +63,9 @@ class PolarsBackend:
         if self.parquet is None:
             return nw.from_native(self.collect(lf).lazy())
         if self._spill is None:
-            import tempfile
-
             self._spill = tempfile.TemporaryDirectory(prefix="wismo-polars-", dir=self._parent)
         self._facts += 1
-        path = Path(self._spill.name) / f"fact_{self._facts}.parquet"  # type: ignore[attr-defined]
+        path = Path(self._spill.name) / f"fact_{self._facts}.parquet"
         lf.to_native().sink_parquet(path)
         return nw.from_native(pl.scan_parquet(path))
 
@@ -78,8 +77,6 @@ class DuckDBBackend:
 
     def __init__(self, memory_limit: str | None = None, parquet_folder: Path | None = None,
                  temp_directory: str | None = None) -> None:
-        import tempfile
-
         import duckdb
 
         self.con = duckdb.connect()

@@ -9,10 +9,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from metrics import views
+from metrics.catalogue import STATUS_WORD
 from metrics.views import View
 from reporting.brief import iso_week
 from ui import charts, data
-from ui.fmt import STATUS_ICON, STATUS_WORD, md, spark, unit_label
+from ui.fmt import STATUS_ICON, md, spark, unit_label
 from ui.frame import link_params, start
 
 page = start("WISMO command centre")

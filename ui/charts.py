@@ -5,7 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from ui.fmt import PALETTE, STATUS_COLOUR, plot_text
+from metrics.catalogue import STATUS_COLOUR
+from ui.fmt import PALETTE, plot_text
 
 
 def lines(df: pl.DataFrame, x: str, y: str, series: str, y_title: str, height: int = 340) -> go.Figure:

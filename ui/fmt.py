@@ -6,11 +6,10 @@ import re
 
 import polars as pl
 
-from metrics.catalogue import STATUS_COLOUR, STATUS_WORD, Kpi
+from metrics.catalogue import Kpi
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
-__all__ = ["STATUS_COLOUR", "STATUS_WORD"]  # re-exported for the pages
 STATUS_ICON = {"green": "●", "amber": "▲", "red": "■", "none": "○"}
 
 _MD = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
