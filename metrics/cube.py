@@ -64,8 +64,9 @@ def build(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, rules: Rul
     parts, latency = [], []
     out: dict[str, pl.DataFrame] = {}
     be = make_backend(engine) if isinstance(engine, str) else engine
+    base = context(tables, as_of, GRAINS[0], rules, be, overrides)
     for grain in GRAINS:
-        ctx = context(tables, as_of, grain, rules, be, overrides)
+        ctx = base.at_grain(grain)  # derived facts and unit sets are computed once, not once per grain
         for cut in CUTS:
             parts.append(compute(ctx, Request(as_of=as_of, grain=grain, cut=cut, kpis=kpis))
                          .with_columns(grain=pl.lit(grain)))

@@ -17,7 +17,7 @@ import polars as pl
 
 from metrics.catalogue import Catalogue, RuleSet, load_catalogue, load_rules
 from metrics.portable import Backend, PolarsBackend, period_start, ts
-from metrics.units import SNAPSHOT_UNIT_SETS, UNIT_SET_FUNCTIONS, Context
+from metrics.units import SNAPSHOT_UNIT_SETS, Context, units
 from wismo.contract import TABLES
 
 GRAINS = ("day", "week", "month")
@@ -96,7 +96,7 @@ def context(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, grain: s
 
 def aggregate(ctx: Context, unit_set: str, cut: str, columns: list[str], filters: Filters) -> pl.DataFrame:
     """Sum the measure columns of a unit set per (period_start, dim)."""
-    frame = filters.apply(UNIT_SET_FUNCTIONS[unit_set](ctx, cut))
+    frame = filters.apply(units(ctx, unit_set, cut, columns))
     if unit_set not in SNAPSHOT_UNIT_SETS:
         frame = frame.filter(nw.col("ts") <= ts(ctx.as_of)).with_columns(
             period_start=period_start(nw.col("ts"), ctx.grain))
@@ -121,11 +121,10 @@ def compute(tables: dict[str, pl.DataFrame] | Context | None, request: Request, 
     cat = catalogue or load_catalogue()
     ctx = tables if isinstance(tables, Context) else context(tables, request.as_of, request.grain, rules, backend)
     kpis = [cat.kpi(k) for k in (request.kpis or tuple(cat.cli_kpis))]
-    needed: dict[str, set[str]] = {}
-    for k in kpis:
-        for m in (cat.measure(k.numerator), cat.measure(k.denominator)):
-            needed.setdefault(m.unit_set, set()).add(m.column)
-    sums = {u: aggregate(ctx, u, request.cut, sorted(cols), request.filters) for u, cols in needed.items()}
+    needed = {m.unit_set for k in kpis for m in (cat.measure(k.numerator), cat.measure(k.denominator))}
+    # every measure column of a unit set is summed, so that its units serve every request on the context
+    columns = {u: sorted({m.column for m in cat.measures if m.unit_set == u}) for u in needed}
+    sums = {u: aggregate(ctx, u, request.cut, columns[u], request.filters) for u in sorted(needed)}
     parts = []
     for k in kpis:
         num_m, den_m = cat.measure(k.numerator), cat.measure(k.denominator)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import narwhals as nw
@@ -46,9 +46,15 @@ class Context:
     _cache: dict[str, nw.LazyFrame] = field(default_factory=dict)
 
     def _m(self, key: str, build: Callable[[], nw.LazyFrame]) -> nw.LazyFrame:
+        """A derived fact, computed (and materialised by the backend) once per context."""
         if key not in self._cache:
             self._cache[key] = self.backend.materialise(build())
         return self._cache[key]
+
+    def at_grain(self, grain: str) -> Context:
+        """The same tables and derived facts at another grain: only what depends on the grain (the
+        calendar, the snapshot unit sets) is computed again."""
+        return replace(self, grain=grain)  # the cache dict is shared, its keys name their grain
 
     @property
     def th(self):  # type: ignore[no-untyped-def]
@@ -135,6 +141,9 @@ class Context:
 
     def calendar(self) -> nw.LazyFrame:
         """The periods of the grain, from the first opened exception or label to as-of."""
+        return self._m(f"calendar:{self.grain}", self._calendar)
+
+    def _calendar(self) -> nw.LazyFrame:
         firsts: list[dt.datetime] = [  # type: ignore[misc]
             self.backend.collect(self.table(t).select(nw.col(c).min().alias("first")))["first"][0]
             for t, c in (("exceptions", "opened_at"), ("shipments", "label_created_at"))]
@@ -400,3 +409,20 @@ UNIT_SET_FUNCTIONS: dict[str, Callable[[Context, str], nw.LazyFrame]] = {
                             attributed_contacts, promised_shipments, in_transit_shipments)
 }
 SNAPSHOT_UNIT_SETS = {"open_exceptions", "in_transit_shipments"}
+# exception_orders by node or carrier counts an order once under each node / carrier involved: its rows
+# differ by cut. Every other unit set has the same rows for every cut, only ``dim`` differs.
+CUT_SHAPED_UNIT_SETS = {"exception_orders"}
+
+
+def units(ctx: Context, unit_set: str, cut: str, columns: list[str]) -> nw.LazyFrame:
+    """The units of a set for a cut, keeping what the figures read (the time, the filter columns, the
+    measure ``columns``). Each set is computed once per context — once per grain for snapshot sets, once
+    per cut for cut-shaped ones — and every cut and grain aggregates the same materialised rows."""
+    shaped = unit_set in CUT_SHAPED_UNIT_SETS and cut in ("node", "carrier")
+    snapshot = unit_set in SNAPSHOT_UNIT_SETS
+    key = (f"units:{unit_set}:{cut if shaped else '*'}:{ctx.grain if snapshot else '*'}:"
+           + ",".join(columns))
+    time = "period_start" if snapshot else "ts"
+    rows = ctx._m(key, lambda: UNIT_SET_FUNCTIONS[unit_set](ctx, cut if shaped else "all").select(
+        time, "node", "carrier", "channel", *columns))
+    return with_dim(rows, cut)

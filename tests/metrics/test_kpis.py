@@ -11,7 +11,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from metrics.engine import Filters, Request, compute
+from metrics.engine import Filters, Request, compute, context
 from metrics.portable import DuckDBBackend, PolarsBackend
 from tests.metrics.build import frames, rows, t
 
@@ -366,6 +366,47 @@ def test_exception_age_by_month_is_not_the_sum_of_weeks():
     """Month snapshots: 1 Jan (nothing open: Y6 resolved, Y1 opens at that instant); as-of: Y1 9.5 + Y3 6."""
     assert kpi(AGES, "exception_age_days", "2026-01-10 12:00", grain="month") == [
         ("2026-01-01", "all", 15.5, 2, 7.75)]
+
+
+class CountingBackend(PolarsBackend):
+    """polars, counting what it materialises."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.materialised = 0
+
+    def materialise(self, lf):  # type: ignore[no-untyped-def]
+        self.materialised += 1
+        return super().materialise(lf)
+
+
+def test_one_context_serves_every_cut_and_grain_with_each_unit_set_computed_once():
+    """A refresh asks one context for every cut and grain. The rows of a cut-shaped set (an order under
+    each node / carrier involved) stay per cut, snapshots per grain; the figures are the hand-worked
+    ones of the tests above, and asking again materialises nothing more."""
+    be = CountingBackend()
+    week = context(EXC_ORDERS, t("2026-01-10 00:00"), "week", backend=be)
+
+    def got(ctx, cut):  # type: ignore[no-untyped-def]
+        return rows(compute(ctx, Request(as_of=ctx.as_of, grain=ctx.grain, cut=cut,
+                                         kpis=("order_exception_rate",))), "order_exception_rate")
+
+    assert got(week, "node") == [("2025-12-29", "N1", 0, 3, 0.0), ("2025-12-29", "N2", 1, 2, 0.5)]
+    assert got(week, "all") == [("2025-12-29", "all", 2, 4, 0.5)]
+    assert got(week, "carrier") == [("2025-12-29", "C1", 1, 3, 0.333333), ("2025-12-29", "C2", 1, 1, 1.0)]
+    after_cuts = be.materialised
+    assert got(week, "node") == [("2025-12-29", "N1", 0, 3, 0.0), ("2025-12-29", "N2", 1, 2, 0.5)]
+    assert got(week, "channel") == [("2025-12-29", "web", 2, 4, 0.5)]
+    assert be.materialised == after_cuts  # the "all" rows serve the channel cut too
+
+    ages = context(AGES, t("2026-01-10 12:00"), "week", backend=CountingBackend())
+    month = ages.at_grain("month")
+    assert rows(compute(month, Request(as_of=month.as_of, grain="month", kpis=("exception_age_days",))),
+                "exception_age_days") == [("2026-01-01", "all", 15.5, 2, 7.75)]
+    assert rows(compute(ages, Request(as_of=ages.as_of, grain="week", kpis=("exception_age_days",))),
+                "exception_age_days") == [
+        ("2025-12-15", "all", 2.0, 1, 2.0), ("2025-12-22", "all", 9.0, 1, 9.0),
+        ("2025-12-29", "all", 6.5, 3, 2.166667), ("2026-01-05", "all", 15.5, 2, 7.75)]
 
 
 def test_exception_age_by_carrier():
