@@ -16,9 +16,7 @@ import polars as pl
 def pg_fill(folder: str, url: str) -> None:
     """Put the Parquet files' rows into a PostgreSQL store (bulk COPY, no checks): pushdown's input."""
     from store import bulk, open_store
-    from wismo.contract import TABLES
-
-    from wismo.contract import LOAD_ORDER
+    from wismo.contract import LOAD_ORDER, TABLES
 
     t = time.perf_counter()
     store = open_store(url)

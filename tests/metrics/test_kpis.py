@@ -399,7 +399,7 @@ def test_one_context_serves_every_cut_and_grain_with_each_unit_set_computed_once
     assert got(week, "channel") == [("2025-12-29", "web", 2, 4, 0.5)]
     assert be.materialised == after_cuts  # the "all" rows serve the channel cut too
 
-    ages = context(AGES, t("2026-01-10 12:00"), "week", backend=CountingBackend())
+    ages = context(AGES, t("2026-01-10 12:00"), "week", backend=PolarsBackend())
     month = ages.at_grain("month")
     assert rows(compute(month, Request(as_of=month.as_of, grain="month", kpis=("exception_age_days",))),
                 "exception_age_days") == [("2026-01-01", "all", 15.5, 2, 7.75)]
