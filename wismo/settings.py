@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     spark_conf: dict[str, str] = {}
     #: polars on a folder of Parquet files (``--source``): scan the files in place and stream each derived
     #: fact to a Parquet file instead of holding it in memory (10M orders in 7.7 GB instead of ~33 GB;
-    #: about 1.6x slower at 1M). See docs/engines.md.
+    #: about 1.8x slower than in memory at 1M). See docs/engines.md.
     polars_streaming: bool = False
     #: DuckDB: the memory it may use before it spills to disk (e.g. "8GB"; default 80 % of RAM).
     duckdb_memory_limit: str = ""
