@@ -16,7 +16,7 @@ import narwhals as nw
 import polars as pl
 
 from metrics.catalogue import Catalogue, RuleSet, load_catalogue, load_rules
-from metrics.portable import Backend, PolarsBackend, period_start, ts
+from metrics.portable import Backend, PolarsBackend, period_start
 from metrics.units import SNAPSHOT_UNIT_SETS, Context, units
 from wismo.contract import TABLES
 
@@ -98,8 +98,9 @@ def aggregate(ctx: Context, unit_set: str, cut: str, columns: list[str], filters
     """Sum the measure columns of a unit set per (period_start, dim)."""
     frame = filters.apply(units(ctx, unit_set, cut, columns))
     if unit_set not in SNAPSHOT_UNIT_SETS:
-        frame = frame.filter(nw.col("ts") <= ts(ctx.as_of)).with_columns(
-            period_start=period_start(nw.col("ts"), ctx.grain))
+        # no ``ts <= as_of`` here: each unit set holds only units known at as-of, and a unit's period
+        # may lie after it (a shipment delivered early counts in the period of its later promise date)
+        frame = frame.with_columns(period_start=period_start(nw.col("ts"), ctx.grain))
     # cut "all": its dim is a constant, and SQL engines refuse a constant GROUP BY key
     keys = ["period_start"] if cut == "all" else ["period_start", "dim"]
     agg = frame.group_by(*keys).agg(*[nw.col(c).sum().cast(nw.Int64) for c in columns])

@@ -4,7 +4,7 @@ Definitions are written once in narwhals and run on polars (default), DuckDB, Py
 (metrics/spark.py) and inside PostgreSQL (metrics/pushdown.py), in a portable style: timestamps compared with
 ``dt.offset_by`` (never durations), first-per-group via min aggregates, counts
 via when/then, ISO weeks from day truncation and the weekday (never strftime),
-ages as integer milliseconds.
+durations as integer microseconds (exact).
 """
 
 from __future__ import annotations
@@ -197,30 +197,22 @@ def period_start(col: nw.Expr, grain: str) -> nw.Expr:
 
 
 def epoch_us(col: nw.Expr) -> nw.Expr:
-    """Microseconds since 1970-01-01T00:00Z from calendar parts (UTC sessions): PySpark has no
-    ``dt.timestamp`` nor ``total_*`` durations, every backend has year, ordinal day and clock parts."""
+    """Microseconds since 1970-01-01T00:00Z from calendar parts (UTC sessions), exact on every engine:
+    PySpark has no ``dt.timestamp`` nor ``total_*`` durations, every backend has year, ordinal day and
+    clock parts. The whole seconds come from the timestamp truncated to the second: PostgreSQL's
+    ``EXTRACT(SECOND …)`` carries the fraction, which a cast to an integer would round."""
     y = col.dt.year().cast(nw.Int64)
     days = ((y - 1970) * 365 + (y - 1969) // 4 - (y - 1901) // 100 + (y - 1601) // 400
             + col.dt.ordinal_day().cast(nw.Int64) - 1)
     secs = ((days * 24 + col.dt.hour().cast(nw.Int64)) * 60 + col.dt.minute().cast(nw.Int64)) * 60 \
-        + col.dt.second().cast(nw.Int64)
+        + col.dt.truncate("1s").dt.second().cast(nw.Int64)
     return secs * 1_000_000 + col.dt.microsecond().cast(nw.Int64)
 
 
-def _between(later: nw.Expr, earlier: nw.Expr, unit_us: int) -> nw.Expr:
-    diff = epoch_us(later) - epoch_us(earlier)
-    return nw.when(diff >= 0).then(diff // unit_us).otherwise(-((-diff) // unit_us)).cast(nw.Int64)
-
-
-def millis_between(later: nw.Expr, earlier: nw.Expr) -> nw.Expr:
-    """Whole milliseconds from ``earlier`` to ``later``, truncated toward zero (a duration's
-    ``total_milliseconds``)."""
-    return _between(later, earlier, 1000)
-
-
-def seconds_between(later: nw.Expr, earlier: nw.Expr) -> nw.Expr:
-    """Whole seconds from ``earlier`` to ``later``, truncated toward zero (``total_seconds``)."""
-    return _between(later, earlier, 1_000_000)
+def micros_between(later: nw.Expr, earlier: nw.Expr) -> nw.Expr:
+    """Microseconds from ``earlier`` to ``later`` (negative when ``later`` is earlier): exact, as the
+    contract's timestamps carry microseconds. Null when either is null."""
+    return (epoch_us(later) - epoch_us(earlier)).cast(nw.Int64)
 
 
 def linear_quantiles(frame: nw.LazyFrame, keys: list[str], value: str,

@@ -16,8 +16,10 @@ import narwhals as nw
 import polars as pl
 
 from metrics.causes import attribute, promise_missed
-from metrics.portable import linear_quantiles, period_start, seconds_between
+from metrics.portable import linear_quantiles, micros_between, period_start
 from metrics.units import UNASSIGNED, Context, exception_notices, fcr_contacts, proactive_notices
+
+US_PER_HOUR = 3_600_000_000
 
 
 def contact_causes(ctx: Context) -> pl.DataFrame:
@@ -28,19 +30,19 @@ def contact_causes(ctx: Context) -> pl.DataFrame:
 
 
 def event_latency(ctx: Context) -> pl.DataFrame:
-    """Feed latency (received_at − event_at, whole seconds) per carrier and period, and over all carriers:
+    """Feed latency (received_at − event_at, exact to the microsecond) per carrier and period, and over all carriers:
     events, p50 and p90 in hours — computed by the engine; only the groups come back."""
     ev = ctx.known("tracking_events").join(
         ctx.known("shipments").select("shipment_id", "carrier_id"), on="shipment_id", how="inner"
     ).with_columns(period_start=period_start(nw.col("event_at"), ctx.grain),
-                   latency_s=seconds_between(nw.col("received_at"), nw.col("event_at")))
+                   latency_us=micros_between(nw.col("received_at"), nw.col("event_at")))
     q = {"p50": (1, 2), "p90": (9, 10)}
-    per_carrier = ctx.backend.collect(linear_quantiles(ev, ["carrier_id", "period_start"], "latency_s", q))
-    overall = ctx.backend.collect(linear_quantiles(ev, ["period_start"], "latency_s", q))
+    per_carrier = ctx.backend.collect(linear_quantiles(ev, ["carrier_id", "period_start"], "latency_us", q))
+    overall = ctx.backend.collect(linear_quantiles(ev, ["period_start"], "latency_us", q))
     out = pl.concat([per_carrier.select("carrier_id", "period_start", "n", "p50", "p90"),
                      overall.select(pl.lit("all").alias("carrier_id"), "period_start", "n", "p50", "p90")])
     return (out.with_columns(grain=pl.lit(ctx.grain), events=pl.col("n").cast(pl.UInt32),
-                             p50_hours=pl.col("p50") / 3600, p90_hours=pl.col("p90") / 3600,
+                             p50_hours=pl.col("p50") / US_PER_HOUR, p90_hours=pl.col("p90") / US_PER_HOUR,
                              period_start=pl.col("period_start").dt.replace_time_zone(None).dt.date())
             .select("grain", "carrier_id", "period_start", "events", "p50_hours", "p90_hours")
             .sort("grain", "carrier_id", "period_start"))
@@ -55,13 +57,18 @@ def exception_facts(ctx: Context) -> pl.DataFrame:
     x = (units.join(first_notice, on="exception_id", how="left")
          .join(ctx.known("exceptions").select("exception_id", "exception_type", "owner_team", "resolved_at",
                                               "shipment_id"), on="exception_id", how="left")
-         .with_columns(hours_to_notice=seconds_between(nw.col("first_notice_at"), nw.col("opened_at")) / 3600))
+         .with_columns(us_to_notice=micros_between(nw.col("first_notice_at"), nw.col("opened_at"))))
     df = ctx.backend.collect(x.select(
         "exception_id", "order_id", "shipment_id", "exception_type", "owner_team", nw.col("node").alias("node_id"),
-        nw.col("carrier").alias("carrier_id"), "opened_at", "resolved_at", "first_notice_at", "hours_to_notice",
+        nw.col("carrier").alias("carrier_id"), "opened_at", "resolved_at", "first_notice_at", "us_to_notice",
         "covered", "decided"))
+    # hours from the engine's exact integer microseconds, divided here: engines round a division's last bit
+    # differently
     return df.with_columns(pl.col("covered").cast(pl.Boolean), pl.col("decided").cast(pl.Boolean),
-                           pl.col("carrier_id").fill_null(UNASSIGNED)).sort("exception_id")
+                           pl.col("carrier_id").fill_null(UNASSIGNED),
+                           hours_to_notice=pl.col("us_to_notice") / US_PER_HOUR).select(
+        "exception_id", "order_id", "shipment_id", "exception_type", "owner_team", "node_id", "carrier_id",
+        "opened_at", "resolved_at", "first_notice_at", "hours_to_notice", "covered", "decided").sort("exception_id")
 
 
 def contact_states(ctx: Context) -> pl.DataFrame:

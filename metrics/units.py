@@ -4,7 +4,10 @@ A unit set is the set of things a measure counts (orders, contacts, exceptions �
 one row per unit, with:
 
 - ``ts`` — the timestamp that places it in a period (or ``period_start`` for
-  snapshot unit sets, which are evaluated per period at its snapshot);
+  snapshot unit sets, which are evaluated per period at its snapshot). A unit set
+  holds only the units known at as-of, by its own rule; ``ts`` itself may lie after
+  as-of (``promised_shipments``: a shipment delivered early counts in the period of
+  its promise date);
 - ``dim`` — its value for the requested cut (``all``, its node or its carrier);
 - ``node``, ``carrier``, ``channel`` — what the filters look at;
 - 0/1 (or integer) columns the catalogue's measures sum.
@@ -24,7 +27,7 @@ import narwhals as nw
 import polars as pl
 
 from metrics.catalogue import RuleSet
-from metrics.portable import Backend, calendar, flag, millis_between, plus_hours, plus_hours_by, ts
+from metrics.portable import Backend, calendar, flag, micros_between, plus_hours, plus_hours_by, ts
 from wismo.contract import POST_PURCHASE_REASONS, PROACTIVE_TYPES
 
 UNASSIGNED = "unassigned"
@@ -334,7 +337,7 @@ def fcr_contacts(ctx: Context, cut: str) -> nw.LazyFrame:
 
 
 def open_exceptions(ctx: Context, cut: str) -> nw.LazyFrame:
-    """KPI 7 (snapshot): exceptions open at each period's snapshot, with their age in milliseconds."""
+    """KPI 7 (snapshot): exceptions open at each period's snapshot, with their age in microseconds."""
     exc = ctx.known("exceptions").select("exception_id", "order_id", "node_id", "carrier_id", "opened_at",
                                          "resolved_at")
     x = exc.join(ctx.calendar(), how="cross").filter(
@@ -342,7 +345,7 @@ def open_exceptions(ctx: Context, cut: str) -> nw.LazyFrame:
         & (nw.col("resolved_at").is_null() | (nw.col("resolved_at") >= nw.col("snapshot"))))
     orders = ctx.known("orders").select("order_id", "channel")
     x = x.join(orders, on="order_id", how="left").with_columns(
-        age_ms=millis_between(nw.col("snapshot"), nw.col("opened_at")),
+        age_us=micros_between(nw.col("snapshot"), nw.col("opened_at")),
         one=nw.lit(1, dtype=nw.Int64), node=nw.col("node_id"), carrier=nw.col("carrier_id").fill_null(UNASSIGNED))
     return with_dim(x, cut)
 

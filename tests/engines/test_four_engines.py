@@ -48,7 +48,34 @@ def _yearend(tmp: Path) -> tuple[dict[str, pl.DataFrame], dt.datetime]:
         local = [dt.datetime.fromisoformat(v).astimezone(ZoneInfo(zone)).isoformat() for v in df[col]]
         df.with_columns(pl.Series(col, local)).write_csv(folder / f"{table}.csv")
     assert "-08:00" in (folder / "contacts.csv").read_text() and "+05:30" in (folder / "tracking_events.csv").read_text()
-    return read_folder(folder), cfg.as_of - dt.timedelta(hours=5)
+    return _fractions(read_folder(folder)), cfg.as_of - dt.timedelta(hours=5)
+
+
+FRACTIONS = {"exceptions": ("opened_at", "resolved_at"), "tracking_events": ("event_at", "received_at"),
+             "notifications": ("sent_at",), "shipments": ("delivered_at",), "contacts": ("created_at",)}
+
+
+def _fractions(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Sub-second parts on both sides of .5 s (0.000137 … 0.999863, varying by row) on the times that ages,
+    latencies and windows read: PostgreSQL's EXTRACT(SECOND) carries a fraction that a cast rounds."""
+    out = dict(tables)
+    for table, cols in FRACTIONS.items():
+        frac = pl.duration(microseconds=(pl.int_range(pl.len()) * 274_863 + 137) % 1_000_000)
+        out[table] = tables[table].with_columns([pl.col(c) + frac for c in cols])
+    return out
+
+
+def _subsecond() -> tuple[dict[str, pl.DataFrame], dt.datetime]:
+    """The hand-worked early-delivery, sub-second age and sub-second latency fixtures in one dataset."""
+    from tests.metrics.test_kpis import EARLY, SUBSECOND_AGES
+    from tests.metrics.test_supporting import SUBSECOND
+    from tests.pages.test_pages import fixture_frames
+
+    base = fixture_frames()
+    merged = {t: pl.concat([d[t] for d in (EARLY, SUBSECOND_AGES, SUBSECOND, {"orders": base["orders"]}) if t in d])
+              for t in ("orders", "shipments", "tracking_events", "exceptions")}
+    merged["orders"] = merged["orders"].unique("order_id", keep="first").sort("order_id")
+    return {"nodes": base["nodes"], "carriers": base["carriers"]} | merged, dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
 
 
 def _datasets(tmp: Path) -> dict[str, tuple[dict[str, pl.DataFrame], dt.datetime]]:
@@ -57,15 +84,16 @@ def _datasets(tmp: Path) -> dict[str, tuple[dict[str, pl.DataFrame], dt.datetime
     from tests.pages.test_pages import fixture_frames
 
     return {"yearend": _yearend(tmp), "wismo": (WISMO | fixture_frames(), dt.datetime(2026, 1, 10, tzinfo=dt.UTC)),
-            "causes": (ALL, AS_OF)}
+            "causes": (ALL, AS_OF), "subsecond": _subsecond()}
 
 
 @pytest.fixture(scope="module")
 def stores(pg_admin, tmp_path_factory):  # type: ignore[no-untyped-def]
     """Each dataset in its own PostgreSQL database, and the rows as read back (every engine's input)."""
     out = {}
-    with pg.database(pg_admin) as a, pg.database(pg_admin) as b, pg.database(pg_admin) as c:
-        for (name, (frames, as_of)), url in zip(_datasets(tmp_path_factory.mktemp("engines")).items(), (a, b, c),
+    with pg.database(pg_admin) as a, pg.database(pg_admin) as b, pg.database(pg_admin) as c, \
+            pg.database(pg_admin) as d:
+        for (name, (frames, as_of)), url in zip(_datasets(tmp_path_factory.mktemp("engines")).items(), (a, b, c, d),
                                                strict=True):
             make_store(url, {t: df for t, df in frames.items() if t in TABLES}, as_of=as_of.strftime("%Y-%m-%d %H:%M"))
             store = open_store(url)
@@ -111,7 +139,8 @@ def _run(name: str, url: str, tables, as_of, spark_backend, grain: str, cut: str
 
 ENGINES = ["duckdb", "polars-streaming", pytest.param("spark", marks=pytest.mark.xdist_group("spark")),  # one Spark session
            pytest.param("pushdown", marks=pytest.mark.xdist_group("pushdown"))]
-CASES = [("yearend", g, c) for g, c in YEAREND_CASES] + [("wismo", g, c) for g, c in WISMO_CASES]
+CASES = ([("yearend", g, c) for g, c in YEAREND_CASES] + [("wismo", g, c) for g, c in WISMO_CASES]
+         + [("subsecond", "week", "all"), ("subsecond", "week", "carrier")])
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -146,23 +175,28 @@ def test_every_cause_identical(stores, spark, engine, dataset, tmp_path):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_drill_down_facts_identical(stores, spark, engine, tmp_path):
+@pytest.mark.parametrize("dataset", ["yearend", "subsecond"])
+def test_drill_down_facts_identical(stores, spark, engine, dataset, tmp_path):
     """What the refresh writes beside the cube — each contact's cause with its order's node, carrier and
-    channel, and feed-latency quantiles per carrier and week (ranked in the engine) — the same everywhere."""
-    from metrics.supporting import contact_causes, event_latency
+    channel, each exception's hours to its first notice, and feed-latency quantiles per carrier and week
+    (ranked in the engine) — the same everywhere, to the microsecond."""
+    from metrics.supporting import contact_causes, event_latency, exception_facts
 
-    url, tables, as_of = stores["yearend"]
+    url, tables, as_of = stores[dataset]
     ref_ctx = context(tables, as_of, backend=PolarsBackend())
-    reference = (contact_causes(ref_ctx), event_latency(ref_ctx))
+    reference = (contact_causes(ref_ctx), event_latency(ref_ctx), exception_facts(ref_ctx))
     be = _engine(engine, url, spark, tables, tmp_path)
     try:
         ctx = context(None if engine == "pushdown" else tables, as_of, backend=be)
-        got = (contact_causes(ctx), event_latency(ctx))
+        got = (contact_causes(ctx), event_latency(ctx), exception_facts(ctx))
     finally:
         if engine == "pushdown":
             be.close()
-    assert reference[0].height > 50 and reference[1].height > 10
+    if dataset == "yearend":
+        assert reference[0].height > 50 and reference[1].height > 10 and reference[2].height > 20
+        assert reference[2]["hours_to_notice"].drop_nulls().len() > 10
     assert got[0].equals(reference[0])
+    assert got[2].equals(reference[2]), got[2].join(reference[2], on=list(reference[2].columns), how="anti")
     assert got[1].drop("p50_hours", "p90_hours").equals(reference[1].drop("p50_hours", "p90_hours"))
     for col in ("p50_hours", "p90_hours"):  # the same ranks; the last bits of a float may differ by engine
         assert (got[1][col] - reference[1][col]).abs().max() < 1e-9  # type: ignore[operator]

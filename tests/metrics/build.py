@@ -10,9 +10,9 @@ from store.bulk import contract_schema
 
 
 def t(text: str) -> dt.datetime:
-    """'2026-01-05 12:00' (or a date) as a UTC datetime."""
-    fmt = "%Y-%m-%d %H:%M" if " " in text else "%Y-%m-%d"
-    return dt.datetime.strptime(text, fmt).replace(tzinfo=dt.UTC)
+    """'2026-01-05 12:00' (or with seconds and a fraction, '2026-01-05 12:00:07.250001', or a date) as a UTC
+    datetime."""
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
 
 
 def frames(**tables: list[dict]) -> dict[str, pl.DataFrame]:

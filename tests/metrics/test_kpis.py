@@ -368,6 +368,22 @@ def test_exception_age_by_month_is_not_the_sum_of_weeks():
         ("2026-01-01", "all", 15.5, 2, 7.75)]
 
 
+# Sub-second ages, snapshot at as-of 2026-01-10 00:00:
+#   Z1 opened 2026-01-05 10:00:00.0004    → 4 d 13:59:59.9996     = 395,999.9996 s
+#   Z2 opened 2026-01-06 00:00:00.500001  → 3 d 23:59:59.499999   = 345,599.499999 s
+#   sum 741,599.499599 s; whole milliseconds would give 741,599.498 s.
+SUBSECOND_AGES = frames(orders=[order("Z")], exceptions=[
+    exc("Z1", "Z", "N1", "C1", "2026-01-05 10:00:00.0004"), exc("Z2", "Z", "N1", "C1", "2026-01-06 00:00:00.500001")])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_exception_age_is_exact_to_the_microsecond(engine):
+    got = compute(SUBSECOND_AGES, Request(as_of=t("2026-01-10 00:00"), kpis=("exception_age_days",)),
+                  backend=engine())
+    assert got["denominator"].to_list() == [2]
+    assert abs(got["numerator"][0] * 86400 - 741_599.499599) < 1e-7
+
+
 class CountingBackend(PolarsBackend):
     """polars, counting what it materialises."""
 
@@ -456,6 +472,44 @@ DELIVERY = frames(
 def test_ontime_delivery():
     """Promised 5 Jan (week 01-05): d1 on time; d2 a minute late; d3 past due. d4 is not yet due."""
     assert kpi(DELIVERY, "ontime_delivery", "2026-01-10 00:00") == [("2026-01-05", "all", 1, 3, 0.333333)]
+
+
+# As-of Saturday 10 Jan 2026 00:00. A shipment enters on-time delivery once it is delivered (known by as-of)
+# or its promise date has ended, whichever is first, and counts in the week of its promise date:
+#   e1 promised Mon 12 Jan, delivered 8 Jan          → counted, on time, week 2026-01-12 (after as-of)
+#   e2 promised 12 Jan, not delivered                → not counted (not due, not delivered)
+#   e3 promised Wed 7 Jan, delivered 9 Jan           → counted, late, week 2026-01-05
+#   e4 promised Tue 6 Jan, never delivered           → counted (past due), late, week 2026-01-05
+#   e5 promised Tue 13 Jan, no delivered_at, a delivered scan at 9 Jan 10:00 received 11:00
+#                                                    → counted, on time (the scan's event_at), week 2026-01-12
+#   e6 promised Wed 14 Jan, delivered scan of 9 Jan received only at 10 Jan 02:00 (after as-of)
+#                                                    → not counted (its delivery is not known at as-of)
+#   e7 promised Thu 8 Jan, delivered at 9 Jan 00:00:00 exactly, the end of the promised day
+#                                                    → counted, on time, week 2026-01-05
+# Week 2026-01-05: e7 on time of e3, e4, e7 → 1/3; week 2026-01-12: e1, e5 of e1, e5 → 2/2.
+EARLY = frames(
+    orders=[order("E1", promised="2026-01-12"), order("E2", promised="2026-01-12"),
+            order("E3", promised="2026-01-07"), order("E4", promised="2026-01-06"),
+            order("E5", promised="2026-01-13"), order("E6", promised="2026-01-14"),
+            order("E7", promised="2026-01-08")],
+    shipments=[ship("e1", "E1", "N1", "C1", "2026-01-05 10:00", "2026-01-05 12:00", "2026-01-08 15:00"),
+               ship("e2", "E2", "N1", "C1", "2026-01-05 10:00", "2026-01-05 12:00"),
+               ship("e3", "E3", "N1", "C1", "2026-01-05 10:00", "2026-01-05 12:00", "2026-01-09 09:00"),
+               ship("e4", "E4", "N1", "C1", "2026-01-05 10:00", "2026-01-05 12:00"),
+               ship("e5", "E5", "N1", "C1", "2026-01-05 10:00", "2026-01-05 12:00"),
+               ship("e6", "E6", "N1", "C1", "2026-01-05 10:00", "2026-01-05 12:00"),
+               ship("e7", "E7", "N1", "C1", "2026-01-05 10:00", "2026-01-05 12:00", "2026-01-09 00:00")],
+    tracking_events=[event("x5", "e5", "delivered", "2026-01-09 10:00", "2026-01-09 11:00"),
+                     event("x6", "e6", "delivered", "2026-01-09 10:00", "2026-01-10 02:00")],
+)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_ontime_delivery_counts_an_early_delivery_in_its_later_promise_period(engine):
+    """A shipment delivered before as-of counts in the week of its promise date even when that lies after
+    as-of; one promised after as-of and not delivered does not count."""
+    assert kpi(EARLY, "ontime_delivery", "2026-01-10 00:00", engine=engine) == [
+        ("2026-01-05", "all", 1, 3, 0.333333), ("2026-01-12", "all", 2, 2, 1.0)]
 
 
 def test_stale_in_transit_snapshot():

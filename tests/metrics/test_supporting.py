@@ -69,3 +69,24 @@ def test_feed_latency_quantiles_are_computed_by_the_engine(engine):
            for r in df.iter_rows(named=True)]
     assert got == [("C1", "2025-12-29", 4, 2.5, 7.9), ("C2", "2025-12-29", 1, 0.5, 0.5),
                    ("all", "2025-12-29", 5, 2.0, 7.2)]
+
+
+# Sub-second latencies (no rounding before the quantile), C1's S1 in the week of 29 Dec:
+#   E1 0.25 s, E2 1.75 s, E3 2.5 s, E4 10.000001 s (received_at − event_at, to the microsecond).
+#   n = 4: p50 at 0.5·3 = 1.5 → 1.75 + 0.5·(2.5 − 1.75) = 2.125 s;
+#          p90 at 0.9·3 = 2.7 → 2.5 + 0.7·(10.000001 − 2.5) = 7.7500007 s.
+# Truncated to whole seconds (0, 1, 2, 10) they would give 1.5 s and 7.6 s.
+SUBSECOND = frames(
+    shipments=[ship("S1", "O1", "N1", "C1", "2025-12-29 10:00", "2025-12-29 14:00")],
+    tracking_events=[event("E1", "S1", "in_transit", "2025-12-30 10:00:00.5", "2025-12-30 10:00:00.75"),
+                     event("E2", "S1", "in_transit", "2025-12-30 11:00:00.5", "2025-12-30 11:00:02.25"),
+                     event("E3", "S1", "in_transit", "2025-12-30 12:00:00.75", "2025-12-30 12:00:03.25"),
+                     event("E4", "S1", "in_transit", "2025-12-30 13:00:00.999999", "2025-12-30 13:00:11")])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_feed_latency_is_exact_below_a_second(engine):
+    df = event_latency(context(SUBSECOND, t(AS_OF_1), backend=engine())).filter(pl.col("carrier_id") == "C1")
+    assert df["events"].to_list() == [4]
+    assert abs(df["p50_hours"][0] * 3600 - 2.125) < 1e-9
+    assert abs(df["p90_hours"][0] * 3600 - 7.7500007) < 1e-9
