@@ -16,6 +16,7 @@ _TS = (
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%:z"
 
 
+_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _FAST = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
 
 
@@ -49,8 +50,9 @@ def _typed(col: Column, raw: pl.Expr) -> pl.Expr:
     match col.kind:
         case "int":
             return pl.when(stripped.str.contains(r"^[+-]?\d+$")).then(stripped.cast(pl.Int64, strict=False))
-        case "float":
-            return stripped.cast(pl.Float64, strict=False)
+        case "float":  # finite decimals only: "inf", "NaN" and overflowing values are unparseable
+            number = pl.when(stripped.str.contains(_DECIMAL)).then(stripped.cast(pl.Float64, strict=False))
+            return pl.when(number.is_finite()).then(number)
         case "bool":
             low = stripped.str.to_lowercase()
             return pl.when(low == "true").then(True).when(low == "false").then(False).otherwise(None)
@@ -58,6 +60,11 @@ def _typed(col: Column, raw: pl.Expr) -> pl.Expr:
             return stripped.str.to_date("%Y-%m-%d", strict=False)
         case _:
             return raw
+
+
+_HINT = {"timestamp": " (ISO 8601 with an offset, e.g. 2026-03-02T14:05:00Z)",
+         "float": " (a finite decimal number, e.g. 24 or 36.5; not inf or NaN)", "int": " (a whole number)",
+         "bool": " (true or false)", "date": " (YYYY-MM-DD)"}
 
 
 def dtype_of(col: Column) -> pl.DataType:
@@ -93,8 +100,7 @@ def parse_table(table: Table, raw: pl.DataFrame, file: str) -> tuple[pl.DataFram
         bad = typed.filter(pl.col(c.name).is_null() & raw[c.name].is_not_null())[ROW].to_list()
         findings.append(Finding(
             table.name, file, f"type_{c.kind}", "blocking", c.name, n,
-            f"value cannot be parsed as {c.kind}" + (" (ISO 8601 with an offset, e.g. 2026-03-02T14:05:00Z)"
-                                                     if c.kind == "timestamp" else ""),
+            f"value cannot be parsed as {c.kind}" + _HINT.get(c.kind, ""),
             rows=bad, values=_values(raw, c.name, bad),
         ))
         if c.kind == "timestamp":

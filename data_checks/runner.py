@@ -12,7 +12,7 @@ from tqdm import tqdm
 from data_checks import parse, relations, suites
 from data_checks.findings import Finding
 from wismo.contract import TABLES
-from wismo.dataset import ROW, FileProblem, SourceFile, read_raw
+from wismo.dataset import FileProblem, SourceFile, read_raw
 
 
 @dataclass
@@ -70,7 +70,7 @@ def check(files: list[SourceFile], stored: relations.StoreRows, as_of: dt.dateti
         report.rows_read[src.table] = raw.height
         typed, found = parse.parse_table(table, raw, str(src.path))
         skip = {(f.column, r) for f in found if f.severity == "blocking" for r in f.rows}
-        found += suites.validate(src.table, typed, set(raw.columns) - {ROW}, str(src.path), skip)
+        found += suites.validate(src.table, typed, raw, str(src.path), skip)
         report.findings += found
         report.frames[src.table] = typed
     if any(f.rule == "required_column" and not f.passed for f in report.findings):

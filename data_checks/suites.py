@@ -78,10 +78,12 @@ def _context() -> Any:
     return ctx
 
 
-def validate(table_name: str, typed: pl.DataFrame, raw_columns: set[str], file: str,
+def validate(table_name: str, typed: pl.DataFrame, raw: pl.DataFrame, file: str,
              skip_cells: set[tuple[str, int]]) -> list[Finding]:
-    """Run the table's suite. ``skip_cells`` are (column, row) already reported as unparseable."""
+    """Run the table's suite on the typed frame. ``raw``: the file's text, whose values a finding echoes (as
+    the user wrote them). ``skip_cells`` are (column, row) already reported as unparseable."""
     table = TABLES[table_name]
+    raw_columns = set(raw.columns) - {ROW}
     suite = build_suite(table, raw_columns)
     frame = typed.select([ROW, *[c for c in table.names if c in raw_columns]]).to_pandas()
     ctx = _context()
@@ -115,7 +117,7 @@ def validate(table_name: str, typed: pl.DataFrame, raw_columns: set[str], file: 
             detail += f" ({', '.join(kw['value_set'])})"
         if cfg.type == "expect_column_values_to_be_between":
             detail += f" ({kw.get('min_value')} to {kw.get('max_value')})"
-        values = _values(typed, column, rows)
+        values = _values(raw, column, rows)
         findings.append(Finding(table_name, file, rule, "blocking", column, typed.height, detail,
                                 rows=rows, values=values))
     return findings

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 from sqlalchemy import Connection, text
 
+from metrics.catalogue import MAX_HOURS
 from store.db import Store
 
 ROLES = ("viewer", "editor", "admin")
@@ -283,7 +285,10 @@ class Governance:
         self._guard("thresholds", "rules", changes, reason)
         current_values = effective_rules(self.store).thresholds.model_dump()
         old = {k: current_values[k] for k in changes}
-        payload = Thresholds.model_validate(current_values | changes).model_dump()
+        try:
+            payload = Thresholds.model_validate(current_values | changes).model_dump()
+        except ValidationError as err:
+            raise ValueError("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in err.errors())) from None
         version = self._new_version("thresholds", "rules", old, changes, payload, reason)
         if refresh:
             from metrics.cube import refresh as recompute
@@ -303,8 +308,9 @@ class Governance:
                                      ("escalation_contact", escalation_contact)) if v is not None}
         self._guard("thresholds", carrier_id, changes, reason)
         for k in ("activation_sla_hours", "stale_scan_hours"):
-            if k in changes and not float(changes[k]) > 0:
-                raise ValueError(f"{k} must be a positive number of hours")
+            if k in changes and not 0 < float(changes[k]) <= MAX_HOURS:  # NaN fails both comparisons
+                raise ValueError(f"{k} must be a number of hours above 0 and at most {MAX_HOURS:g}, "
+                                 f"not {changes[k]}")
         with self.store.engine.connect() as conn:
             known = conn.execute(text("SELECT count(*) FROM carriers WHERE carrier_id = :c"),
                                  {"c": carrier_id}).scalar_one()

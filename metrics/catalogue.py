@@ -114,12 +114,19 @@ class Catalogue(BaseModel):
         return [k.id for k in self.kpis if k.cli]
 
 
+MAX_HOURS = 720.0  # 30 days: a longer SLA or window is a unit error (minutes typed as hours)
+MAX_DAYS = 90.0
+
+
 class Thresholds(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    activation_sla_hours: float = 24
-    stale_scan_hours: float = 48
-    notify_window_hours: float = 24
-    repeat_window_days: float = 7
+    """The cause-rule and KPI thresholds: finite, positive, and within a sane range (a governed change
+    outside it is refused before it is stored)."""
+
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
+    activation_sla_hours: float = Field(24, gt=0, le=MAX_HOURS)
+    stale_scan_hours: float = Field(48, gt=0, le=MAX_HOURS)
+    notify_window_hours: float = Field(24, gt=0, le=MAX_HOURS)
+    repeat_window_days: float = Field(7, gt=0, le=MAX_DAYS)
 
 
 class Cause(BaseModel):

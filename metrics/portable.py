@@ -10,6 +10,7 @@ durations as integer microseconds (exact).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -163,6 +164,9 @@ def ts(value: dt.datetime) -> nw.Expr:
 
 def seconds(hours: float) -> str:
     """An ``offset_by`` string for a number of hours (exact to the second)."""
+    if not math.isfinite(hours):  # the load's checks and the governed settings refuse these; a store
+        raise ValueError(f"{hours} hours is not a finite number of hours: an activation SLA or threshold "  # written
+                         "in the store is invalid; correct it and reload")  # before they did may hold one
     return f"{round(hours * 3600)}s"
 
 

@@ -22,6 +22,7 @@ class Column:
     values: tuple[str, ...] = ()  # enum members
     min: float | None = None
     max: float | None = None
+    why: str = ""  # the reason for the range, shown in the contract reference
     ref: str | None = None  # referenced table (its primary key)
 
 
@@ -91,7 +92,8 @@ TABLES: dict[str, Table] = {
         ), key=("node_id",), description="fulfillment nodes"),
         Table("carriers", (
             C("carrier_id", "str"), C("name", "str"),
-            C("activation_sla_hours", "float", nullable=True, optional=True, min=0),
+            C("activation_sla_hours", "float", nullable=True, optional=True, min=0, max=720,
+              why="hours from label to first scan; more than 30 days is a unit error"),
         ), key=("carrier_id",), description="carriers"),
         Table("orders", (
             C("order_id", "str"), C("customer_id", "str"), C("channel", "enum", values=ORDER_CHANNELS),
@@ -101,7 +103,8 @@ TABLES: dict[str, Table] = {
         ), key=("order_id",), description="customer orders"),
         Table("order_lines", (
             C("order_id", "str", ref="orders"), C("line_id", "str"), C("sku", "str"),
-            C("quantity", "int", min=1), C("node_id", "str", ref="nodes"),
+            C("quantity", "int", min=1, max=100_000, why="units on one line; more is a units or id error"),
+            C("node_id", "str", ref="nodes"),
             C("promised_from_stock", "bool"),
             C("line_outcome", "enum", nullable=True, values=LINE_OUTCOMES),
             C("outcome_at", "timestamp", nullable=True),
@@ -140,7 +143,7 @@ TABLES: dict[str, Table] = {
             C("customer_id", "str"), C("channel", "enum", values=CONTACT_CHANNELS),
             C("handled_by", "enum", values=HANDLED_BY), C("reason", "enum", values=CONTACT_REASONS),
             C("created_at", "timestamp"), C("resolved_at", "timestamp", nullable=True),
-            C("csat_score", "int", nullable=True, min=1, max=5),
+            C("csat_score", "int", nullable=True, min=1, max=5, why="the contract's 1–5 survey scale"),
         ), key=("contact_id",), description="customer-service contacts"),
     )
 }
@@ -158,7 +161,9 @@ def markdown() -> str:
     out = ["# Data contract (generated from `wismo/contract.py`)", "",
            "One file per table, `<table>.csv` (UTF-8, header, empty field = null, booleans `true`/`false`) "
            "or `<table>.parquet`. Timestamps are ISO 8601 with an offset and are stored in UTC; a timestamp "
-           "without one is a warning and is read as UTC. *opt* columns may be absent.", ""]
+           "without one is a warning and is read as UTC. *opt* columns may be absent. Numbers are finite decimals: "
+           "`inf`, `NaN` and values that overflow are refused like any unparseable value; every numeric column "
+           "has a range, checked on every load.", ""]
     for t in TABLES.values():
         out += [f"## {t.name} — {t.description}", "", f"Primary key: `{', '.join(t.key)}`", "",
                 "| column | type | null | notes |", "|---|---|---|---|"]
@@ -167,7 +172,8 @@ def markdown() -> str:
             if c.values:
                 notes.append(", ".join(f"`{v}`" for v in c.values))
             if c.min is not None or c.max is not None:
-                notes.append(f"range {c.min if c.min is not None else ''}…{c.max if c.max is not None else ''}")
+                notes.append(f"range {c.min if c.min is not None else ''}…{c.max if c.max is not None else ''}"
+                             + (f" ({c.why})" if c.why else ""))
             if c.ref:
                 notes.append(f"→ {c.ref}")
             if c.optional:

@@ -100,3 +100,17 @@ def test_carrier_activation_sla_feeds_the_figures(store):
     assert effective_rules(store).version == f"2025.1+g{version}"
     with pytest.raises(KeyError, match="no carrier"):
         Governance(store, ADMIN).set_carrier_sla("ZZ", activation_sla_hours=10)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 1e308, 0.0, -4.0, 721.0])
+def test_non_finite_or_absurd_thresholds_and_slas_are_refused_before_they_are_stored(store, value):
+    """inf, NaN, 1e308, zero, negative or over 30 days: refused with the name of the setting, and no new
+    version is written (so no refresh can die on it later)."""
+    make_store(_url(store), {"carriers": frames(carriers=CARRIERS)["carriers"]})
+    gov = Governance(store, ADMIN)
+    with pytest.raises(ValueError, match="activation_sla_hours"):
+        gov.set_thresholds(activation_sla_hours=value, reason="typo", refresh=False)
+    with pytest.raises(ValueError, match="activation_sla_hours"):
+        gov.set_carrier_sla(CARRIERS[0]["carrier_id"], activation_sla_hours=value, reason="typo", refresh=False)
+    assert effective_rules(store).version == "2025.1"
+    assert bulk.read_sql(store, "SELECT count(*) AS n FROM gov_settings_versions")["n"][0] == 0
