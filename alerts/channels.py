@@ -112,7 +112,7 @@ def deliver(channel: Channel, breach: Breach, attempts: int = 3, wait_max: float
 
 def configured() -> list[Channel]:
     """The channels the settings name (WISMO_ALERT_WEBHOOKS, WISMO_SMTP_HOST …)."""
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     s = get_settings()
     out: list[Channel] = [Webhook(u) for u in s.alert_webhooks]

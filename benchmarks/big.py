@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from wismo.contract import TABLES
-from wismo.demo import DemoConfig, generate
+from core.contract import TABLES
+from services.demo import DemoConfig, generate
 
 SHARED = {"nodes", "carriers"}  # the same few nodes and carriers in every chunk
 

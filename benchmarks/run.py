@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from wismo.demo import DemoConfig
+from services.demo import DemoConfig
 
 ROOT = Path(__file__).parents[1]
 

@@ -15,8 +15,8 @@ import polars as pl
 
 def pg_fill(folder: str, url: str) -> None:
     """Put the Parquet files' rows into a PostgreSQL store (bulk COPY, no checks): pushdown's input."""
+    from core.contract import LOAD_ORDER, TABLES
     from store import bulk, open_store
-    from wismo.contract import LOAD_ORDER, TABLES
 
     t = time.perf_counter()
     store = open_store(url)
@@ -38,7 +38,7 @@ def _emit(seconds: float, **figures: object) -> None:
 
 
 def demo(orders: int, out: str, fmt: str) -> None:
-    from wismo.demo import DemoConfig, generate, write
+    from services.demo import DemoConfig, generate, write
 
     t = time.perf_counter()
     frames = generate(DemoConfig(orders=orders))
@@ -48,8 +48,8 @@ def demo(orders: int, out: str, fmt: str) -> None:
 
 
 def load(folder: str, url: str, as_of: str) -> None:
+    from services.loading import load as run_load
     from store import open_store
-    from wismo.loading import load as run_load
 
     store = open_store(url)
     t = time.perf_counter()
@@ -62,9 +62,9 @@ def load(folder: str, url: str, as_of: str) -> None:
 
 def adbc_insert(folder: str, url: str) -> None:
     """The reference: the same typed rows bulk-inserted by ADBC into empty tables, no checks."""
+    from core.contract import TABLES
+    from core.dataset import ROW, discover, read_raw
     from data_checks.parse import parse_table
-    from wismo.contract import TABLES
-    from wismo.dataset import ROW, discover, read_raw
 
     frames = {s.table: parse_table(TABLES[s.table], read_raw(s), str(s.path))[0].drop(ROW) for s in discover(Path(folder))}
     if url.startswith("sqlite"):
@@ -92,10 +92,10 @@ def engine(folder: str, as_of: str, name: str, url: str = "") -> None:
     memory, or streaming (scanning them, derived facts on disk); DuckDB and Spark scanning the Parquet
     files where they are, with the settings a user gives them (WISMO_DUCKDB_MEMORY_LIMIT,
     WISMO_SPARK_CONF); pushdown inside PostgreSQL (``url``, already holding the same rows)."""
+    from core.contract import TABLES
     from metrics.engine import Request, causes, compute, context
     from metrics.engines import open_backend
     from metrics.portable import backend
-    from wismo.contract import TABLES
 
     t = time.perf_counter()
     when = dt.datetime.fromisoformat(as_of)
@@ -118,7 +118,7 @@ def reference(folder: str, as_of: str) -> None:
     import duckdb
 
     from benchmarks import reference_sql
-    from wismo.contract import TABLES
+    from core.contract import TABLES
 
     t = time.perf_counter()
     con = duckdb.connect()

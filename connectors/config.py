@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from wismo.contract import TABLES
+from core.contract import TABLES
 
 CONFIG = Path(__file__).parent / "config"
 TRACKING_STATUSES = tuple(next(c for c in TABLES["tracking_events"].columns if c.name == "status").values or ())

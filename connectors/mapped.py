@@ -7,8 +7,8 @@ from pathlib import Path
 
 from connectors.mapping import apply_file, read_mapping
 from connectors.staging import Issue, Staged
-from wismo.contract import TABLES
-from wismo.dataset import SUFFIXES
+from core.contract import TABLES
+from core.dataset import SUFFIXES
 
 
 def stage(folder: Path, mapping_files: list[Path]) -> Staged:

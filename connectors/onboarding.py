@@ -62,7 +62,7 @@ def stage_to(staged: Staged, root: Path | None = None) -> Path:
 
 def check(staged: Staged, store: Store, as_of: dt.datetime | None = None) -> pl.DataFrame:
     """The load's checks on the mapped rows (references resolve against the store): one row per rule."""
-    from wismo.loading import run_checks, utcnow
+    from services.loading import run_checks, utcnow
 
     report = run_checks(stage_to(staged), store, as_of or utcnow())
     rows = [{"table": f.table, "rule": f.rule, "severity": f.severity, "column": f.column,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from wismo.contract import TABLES
-from wismo.dataset import as_text
+from core.contract import TABLES
+from core.dataset import as_text
 
 STAMP = "%Y-%m-%dT%H:%M:%S%.fZ"
 

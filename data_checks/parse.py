@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from core.contract import Column, Table, dtype_of
+from core.dataset import ROW
 from data_checks.findings import Finding
-from wismo.contract import Column, Table
-from wismo.dataset import ROW
 
 _TS = (
     r"^\s*(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?(\.\d{1,9})?\s*"
@@ -65,13 +65,6 @@ def _typed(col: Column, raw: pl.Expr) -> pl.Expr:
 _HINT = {"timestamp": " (ISO 8601 with an offset, e.g. 2026-03-02T14:05:00Z)",
          "float": " (a finite decimal number, e.g. 24 or 36.5; not inf or NaN)", "int": " (a whole number)",
          "bool": " (true or false)", "date": " (YYYY-MM-DD)"}
-
-
-def dtype_of(col: Column) -> pl.DataType:
-    return {
-        "int": pl.Int64(), "float": pl.Float64(), "bool": pl.Boolean(), "date": pl.Date(),
-        "timestamp": pl.Datetime("us", "UTC"),
-    }.get(col.kind, pl.String())
 
 
 def parse_table(table: Table, raw: pl.DataFrame, file: str) -> tuple[pl.DataFrame, list[Finding]]:

@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import polars as pl
 
+from core.contract import TABLES
+from core.dataset import ROW
 from data_checks.findings import Finding
-from wismo.contract import TABLES
-from wismo.dataset import ROW
 
 StoreRows = Callable[[str, list[str]], pl.DataFrame]
 FRESHNESS_HOURS = 24

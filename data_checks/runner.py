@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import polars as pl
 from tqdm import tqdm
 
+from core.contract import TABLES
+from core.dataset import FileProblem, SourceFile, read_raw
 from data_checks import parse, relations, suites
 from data_checks.findings import Finding
-from wismo.contract import TABLES
-from wismo.dataset import FileProblem, SourceFile, read_raw
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Great Expectations suites, one per contract table, built from ``wismo.contract``.
+"""Great Expectations suites, one per contract table, built from ``core.contract``.
 
 Each suite holds the blocking column rules of the contract: required columns
 exist, required values are present, enum members, ranges and primary-key
@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
+from core.contract import TABLES, Table
+from core.dataset import ROW
 from data_checks.findings import Finding
-from wismo.contract import TABLES, Table
-from wismo.dataset import ROW
 
 # With the spark extra installed, great-expectations imports pyspark, which warns about pandas 3 on
 # every load; the checks never use Spark.

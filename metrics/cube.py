@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from core.contract import TABLES
 from metrics.catalogue import RuleSet, load_catalogue
 from metrics.engine import CUTS, GRAINS, Request, compute, context
 from metrics.portable import Backend
 from metrics.portable import backend as make_backend
 from store import bulk
 from store.db import Store
-from wismo.contract import TABLES
 
 CUBE_KEYS = {"kpi_cube": ("kpi", "grain", "dimension", "dimension_value", "period_start"),
              "contact_causes": ("contact_id",), "contact_states": ("contact_id",),

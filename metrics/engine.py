@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import narwhals as nw
 import polars as pl
 
+from core.contract import TABLES, contract_schema
 from metrics.catalogue import Catalogue, RuleSet, load_catalogue, load_rules
 from metrics.portable import Backend, PolarsBackend, period_start
 from metrics.units import SNAPSHOT_UNIT_SETS, Context, units
-from wismo.contract import TABLES
 
 GRAINS = ("day", "week", "month")
 CUTS = ("all", "node", "carrier", "channel")  # channel: the order's sales channel (beyond the spec)
@@ -67,8 +67,6 @@ class Request:
 
 def complete(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Every contract table present, with every column in its contract type (missing → empty/null)."""
-    from store.bulk import contract_schema
-
     out = {}
     for name in TABLES:
         schema = contract_schema(name)

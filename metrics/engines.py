@@ -22,7 +22,7 @@ from metrics.portable import backend as make
 
 
 def open_backend(name: str | None = None, *, store_url: str | None = None, source: str | None = None) -> Backend:
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     s = get_settings()
     name = name or s.engine
@@ -48,8 +48,8 @@ def open_backend(name: str | None = None, *, store_url: str | None = None, sourc
 def inputs(be: Backend, source: str | None) -> dict[str, pl.DataFrame] | None:
     """What to hand the engine: nothing when it holds every table itself, else the tables read from
     ``source`` (a folder, a database URL or the configured store)."""
-    from metrics.sources import read
-    from wismo.contract import TABLES
+    from core.contract import TABLES
+    from services.sources import read
 
     if all(be.table(t) is not None for t in TABLES):
         return None

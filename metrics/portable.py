@@ -19,6 +19,8 @@ from typing import Protocol
 import narwhals as nw
 import polars as pl
 
+from core.contract import contract_schema
+
 UTC_US = nw.Datetime("us", "UTC")
 
 
@@ -119,8 +121,6 @@ class DuckDBBackend:
 def typed(lf: nw.LazyFrame, table: str) -> nw.LazyFrame:
     """A table read where it lies (Parquet, a catalog) in the contract's column order and types; a
     missing optional column comes out null."""
-    from store.bulk import contract_schema
-
     have = set(lf.collect_schema().names())
     return lf.select([nw.col(c).cast(_nw_type(t)) if c in have else nw.lit(None, dtype=_nw_type(t)).alias(c)
                       for c, t in contract_schema(table).items()])

@@ -26,9 +26,9 @@ from functools import cached_property
 import narwhals as nw
 import polars as pl
 
+from core.contract import POST_PURCHASE_REASONS, PROACTIVE_TYPES
 from metrics.catalogue import RuleSet
 from metrics.portable import Backend, calendar, flag, micros_between, plus_hours, plus_hours_by, ts
-from wismo.contract import POST_PURCHASE_REASONS, PROACTIVE_TYPES
 
 UNASSIGNED = "unassigned"
 UNATTRIBUTED = "unattributed"

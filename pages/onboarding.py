@@ -9,10 +9,10 @@ from pathlib import Path
 import streamlit as st
 
 from connectors import onboarding
+from core.contract import TABLES
 from ui import data
 from ui.fmt import md
 from ui.frame import current_actor, routed
-from wismo.contract import TABLES
 
 routed()
 st.title("Data onboarding")
@@ -83,7 +83,7 @@ can_load = actor.may("editor") and not staged.issues and checked is not None and
 if st.button("Load", type="primary", disabled=not can_load, key="ob_load",
              help="Editors and admins, after the checks pass."):
     from metrics.cube import refresh
-    from wismo.loading import load
+    from services.loading import load
 
     result = load(onboarding.stage_to(staged), data.store(), user=actor.name)
     if result.landed:

@@ -17,21 +17,10 @@ from collections.abc import Callable, Iterable, Mapping
 
 import polars as pl
 
+from core.contract import contract_schema
 from store.db import Store
-from wismo.contract import TABLES
 
 SQLITE_TS = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's SQLite DateTime storage format
-
-SCHEMAS: dict[str, dict[str, pl.DataType]] = {}
-
-
-def contract_schema(table: str) -> dict[str, pl.DataType]:
-    from data_checks.parse import dtype_of
-
-    if table not in SCHEMAS:
-        SCHEMAS[table] = {c.name: dtype_of(c) for c in TABLES[table].columns}
-    return SCHEMAS[table]
-
 
 def _to_sql(df: pl.DataFrame, dialect: str) -> pl.DataFrame:
     if dialect != "sqlite":

@@ -75,7 +75,7 @@ def migrate(engine: Engine) -> None:
 
 def open_store(url: str | None = None, *, migrate_schema: bool = True) -> Store:
     """Open (and on first use create and migrate) the store at ``url`` or the configured one."""
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     parsed = make_url(url or get_settings().database_url)
     if parsed.drivername.startswith("sqlite"):

@@ -1,6 +1,6 @@
 """SQLAlchemy 2 typed models: the nine contract tables plus the tables loads and metrics need.
 
-Column names and nullability mirror ``wismo.contract`` (a test holds them together).
+Column names and nullability mirror ``core.contract`` (a test holds them together).
 Timestamps are stored in UTC.
 """
 

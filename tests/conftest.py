@@ -24,7 +24,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test writes to ./data: the configured store and rejects live in the test's folder."""
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/env-store.db")
     monkeypatch.setenv("WISMO_REJECTS_DIR", str(tmp_path / "rejects"))

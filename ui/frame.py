@@ -170,9 +170,9 @@ def orders_behind(view: View, run: str, dimension: str, value: str, key: str) ->
 
 def current_actor():  # type: ignore[no-untyped-def]
     """Who is using the app: Streamlit's OIDC login when configured, else a trusted proxy header,
-    else the single local user. The role comes from WISMO_ROLES (see wismo/settings.py)."""
+    else the single local user. The role comes from WISMO_ROLES (see core/settings.py)."""
+    from core.settings import get_settings
     from governance.service import Actor
-    from wismo.settings import get_settings
 
     settings = get_settings()
     name = None

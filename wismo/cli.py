@@ -23,8 +23,8 @@ app.add_typer(gov_app, name="governance")
 
 
 def _governance():  # type: ignore[no-untyped-def]
+    from core.settings import get_settings
     from governance.service import Actor, Governance
-    from wismo.settings import get_settings
 
     settings = get_settings()
     user = settings.who()
@@ -177,7 +177,7 @@ def demo(
     load: Annotated[bool, typer.Option("--load", help="Also load the files into the store.")] = False,
 ) -> None:
     """Generate realistic demo data in the contract format (and optionally load it)."""
-    from wismo.demo import DemoConfig, generate, write
+    from services.demo import DemoConfig, generate, write
 
     cfg = DemoConfig(orders=orders, weeks=weeks, seed=seed, start=dt.date.fromisoformat(start))
     frames = generate(cfg)
@@ -190,9 +190,9 @@ def demo(
 
 
 def _load(folder: Path, as_of: dt.datetime | None) -> None:
-    from wismo.loading import counts
-    from wismo.loading import load as run_load
-    from wismo.settings import get_settings
+    from core.settings import get_settings
+    from services.loading import counts
+    from services.loading import load as run_load
 
     settings = get_settings()
     store = _store()
@@ -232,7 +232,7 @@ def refresh(
     With --engine pushdown (PostgreSQL store) the figures are computed inside the database and only
     they come back; with spark, on local[*], a cluster (WISMO_SPARK_MASTER) or Spark Connect
     (WISMO_SPARK_REMOTE)."""
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     try:
         _refresh(_store(), _as_of(as_of), engine or get_settings().engine)
@@ -293,7 +293,7 @@ def alerts(
     kept as due for the next run, and the command exits 1."""
     from alerts.channels import configured
     from alerts.service import run
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     store = _store()
     when = _as_of(as_of)
@@ -348,7 +348,7 @@ def load(
         return
     from connectors.mapped import copy_native, stage
     from connectors.staging import import_folder
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     try:
         staged = stage(folder, mapping)
@@ -365,7 +365,7 @@ def _stage_or_refuse(staged, target: Path, *, skip: bool, kind: str, extra: bool
     """Print what an import or mapping made; refuse (exit 1, nothing written or loaded) on any issue
     unless ``skip``; else write the contract files to ``target``."""
     from connectors.staging import write_folder
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     for note, n in staged.notes.items():
         typer.echo(f"  {note}" + (f": {n:,}" if n > 1 else ""))
@@ -413,7 +413,7 @@ def _json_files(paths: list[Path]) -> list[Path]:
 
 def _deliver_import(staged, out: Path | None, skip: bool, as_of: str | None, kind: str) -> None:  # type: ignore[no-untyped-def]
     from connectors.staging import import_folder
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     target = out or import_folder(get_settings().imports_dir, kind)
     _stage_or_refuse(staged, target, skip=skip, kind=f"import {kind}")
@@ -523,7 +523,7 @@ def check(
     """Run the load's checks without writing anything; exit 1 on a blocking failure.
 
     References resolve against the folder plus the configured store."""
-    from wismo.loading import run_checks, utcnow
+    from services.loading import run_checks, utcnow
 
     report = run_checks(folder, _store(), _as_of(as_of) or utcnow(), progress=sys.stderr.isatty())
     _print_report(report)
@@ -580,7 +580,7 @@ def kpis(
     value is empty when the denominator is 0."""
     from metrics.engine import Request, compute
     from metrics.engines import inputs, open_backend
-    from metrics.sources import SourceError
+    from services.sources import SourceError
 
     when = _as_of(as_of)
     assert when is not None
@@ -609,7 +609,7 @@ def causes(
 
     from metrics.engine import causes as attribute
     from metrics.engines import inputs, open_backend
-    from metrics.sources import SourceError
+    from services.sources import SourceError
 
     when = _as_of(as_of)
     assert when is not None
@@ -632,7 +632,7 @@ def db_status() -> None:
     """Show the store's URL (password hidden), schema revision and row counts."""
     from alembic.runtime.migration import MigrationContext
 
-    from wismo.loading import counts
+    from services.loading import counts
 
     store = _store()
     with store.engine.connect() as conn:
@@ -672,8 +672,8 @@ def up(
 ) -> None:
     """First run: create the store, generate and load the demo data if the store is empty,
     then serve the dashboard."""
-    from wismo.demo import DemoConfig
-    from wismo.loading import counts
+    from services.demo import DemoConfig
+    from services.loading import counts
 
     store = _store()
     if counts(store)["orders"] == 0:

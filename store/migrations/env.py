@@ -14,7 +14,7 @@ target_metadata = Base.metadata
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from wismo.settings import get_settings
+        from core.settings import get_settings
 
         url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
         with create_engine(url).connect() as conn:

@@ -51,7 +51,7 @@ def any_store(store_url):  # type: ignore[no-untyped-def]
 
 
 def _env(monkeypatch, store, **settings: str) -> None:  # type: ignore[no-untyped-def]
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("WISMO_DATABASE_URL", store.url.render_as_string(hide_password=False))
     monkeypatch.setenv("WISMO_PUBLIC_URL", BASE)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from connectors.config import TRACKING_STATUSES, status_map, zones
 from connectors.contacts import load_map
-from wismo.contract import TABLES
+from core.contract import TABLES
 
 
 def test_docs_page_is_generated_from_the_tables():

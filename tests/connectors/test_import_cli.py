@@ -33,8 +33,8 @@ BASE = {
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    from core.settings import get_settings
     from store import open_store
-    from wismo.settings import get_settings
 
     url = f"sqlite:///{tmp_path}/import.db"
     monkeypatch.setenv("WISMO_DATABASE_URL", url)

@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from services.loading import load
 from tests.conftest import edit_csv, snapshot
-from wismo.loading import load
 
 AS_OF = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
 

@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
+from core.contract import TABLES
 from metrics.catalogue import load_catalogue
 from metrics.engine import Request, causes, compute, context
 from metrics.portable import DuckDBBackend, PolarsBackend
 from store import bulk, open_store
 from tests import pg
 from tests.pages.test_pages import make_store
-from wismo.contract import TABLES
 
 KPIS = tuple(k.id for k in load_catalogue().kpis)
 COLS = ["kpi", "period_start", "dimension", "dimension_value", "numerator", "denominator"]
@@ -36,8 +36,8 @@ WISMO_CASES = [("week", "all"), ("week", "node"), ("week", "carrier"), ("week", 
 
 
 def _yearend(tmp: Path) -> tuple[dict[str, pl.DataFrame], dt.datetime]:
-    from metrics.sources import read_folder
-    from wismo.demo import DemoConfig, generate, write
+    from services.demo import DemoConfig, generate, write
+    from services.sources import read_folder
 
     cfg = DemoConfig(orders=500, weeks=5, seed=13, start=dt.date(2025, 12, 8))
     folder = tmp / "yearend"

@@ -20,7 +20,7 @@ FACTS = "SELECT exception_id, covered, decided, first_notice_at FROM exception_f
 
 
 def _use(monkeypatch, url: str) -> None:  # type: ignore[no-untyped-def]
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("WISMO_DATABASE_URL", url)
     get_settings.cache_clear()
@@ -61,7 +61,7 @@ def test_pushdown_needs_postgresql(tmp_path, monkeypatch):
 
 def test_kpis_on_duckdb_scan_a_parquet_folder_in_place(tmp_path, monkeypatch):
     """The same CSV output from a Parquet folder whether polars reads it into memory or DuckDB scans it."""
-    from wismo.demo import DemoConfig, generate, write
+    from services.demo import DemoConfig, generate, write
 
     cfg = DemoConfig(orders=400, weeks=3, seed=5)
     write(generate(cfg), tmp_path / "pq", "parquet", cfg.seed)
@@ -80,7 +80,7 @@ def test_kpis_on_duckdb_scan_a_parquet_folder_in_place(tmp_path, monkeypatch):
 def test_kpis_on_streaming_polars_scan_a_parquet_folder_in_place(tmp_path, monkeypatch):
     """WISMO_POLARS_STREAMING: the same causes from a Parquet folder scanned in place, each derived fact
     streamed to a file in a folder of the run's own under WISMO_SPILL_DIR, removed with the engine."""
-    from wismo.demo import DemoConfig, generate, write
+    from services.demo import DemoConfig, generate, write
 
     cfg = DemoConfig(orders=400, weeks=3, seed=5)
     write(generate(cfg), tmp_path / "pq", "parquet", cfg.seed)
@@ -90,7 +90,7 @@ def test_kpis_on_streaming_polars_scan_a_parquet_folder_in_place(tmp_path, monke
     monkeypatch.setenv("WISMO_POLARS_STREAMING", "true")
     monkeypatch.setenv("WISMO_SPILL_DIR", str(tmp_path / "spill"))
     (tmp_path / "spill").mkdir()
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     from metrics.engines import inputs, open_backend
@@ -113,7 +113,7 @@ def test_duckdb_memory_limit_and_spill_folder_come_from_settings(tmp_path, monke
     WISMO_SPILL_DIR; derived facts are DuckDB tables (nothing materialised through Python)."""
     monkeypatch.setenv("WISMO_DUCKDB_MEMORY_LIMIT", "1GB")
     monkeypatch.setenv("WISMO_SPILL_DIR", str(tmp_path))
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     from metrics.engines import open_backend

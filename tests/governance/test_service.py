@@ -95,8 +95,8 @@ def test_cli_export_and_verify(tmp_path, monkeypatch):
 
     from typer.testing import CliRunner
 
+    from core.settings import get_settings
     from wismo.cli import app
-    from wismo.settings import get_settings
 
     monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/g.db")
     monkeypatch.setenv("WISMO_USER", "vic")

@@ -68,8 +68,8 @@ def test_cli_set_target_respects_roles(tmp_path, monkeypatch):
     """The single local user (no roles configured) may set a target; a configured viewer may not."""
     from typer.testing import CliRunner
 
+    from core.settings import get_settings
     from wismo.cli import app
-    from wismo.settings import get_settings
 
     monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/s.db")
     monkeypatch.setenv("WISMO_USER", "vic")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from store.bulk import contract_schema
+from core.contract import contract_schema
 
 
 def t(text: str) -> dt.datetime:

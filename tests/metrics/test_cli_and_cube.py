@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 from metrics.catalogue import load_catalogue
 from metrics.cube import latest_run, refresh
 from metrics.engine import Request, compute
+from services.demo import DemoConfig, generate, write
+from services.loading import load
 from store import bulk
 from tests.metrics.test_kpis import WISMO
 from wismo.cli import app
-from wismo.demo import DemoConfig, generate, write
-from wismo.loading import load
 
 runner = CliRunner()
 CFG = DemoConfig(orders=900, weeks=5, seed=8)

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from metrics.engine import Request, compute
-from wismo.demo import DemoConfig, generate
+from services.demo import DemoConfig, generate
 
 GOLDEN = Path(__file__).parent / "golden"
 CFG = DemoConfig(orders=1500, weeks=8, seed=42)

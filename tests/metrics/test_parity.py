@@ -10,7 +10,7 @@ import pytest
 from metrics.catalogue import load_catalogue
 from metrics.engine import Request, causes, compute
 from metrics.portable import DuckDBBackend, PolarsBackend
-from wismo.demo import DemoConfig, generate
+from services.demo import DemoConfig, generate
 
 # 6 weeks from 2025-12-08: crosses the year boundary (ISO week 2026-W01 starts 2025-12-29)
 CFG = DemoConfig(orders=1200, weeks=6, seed=13, start=dt.date(2025, 12, 8))

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from metrics.catalogue import load_catalogue
 from metrics.engine import Request, compute
-from wismo.demo import DemoConfig, generate
+from services.demo import DemoConfig, generate
 
 KPIS = tuple(k.id for k in load_catalogue().kpis)
 SNAPSHOT = {k.id for k in load_catalogue().kpis if k.snapshot}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from core.contract import LOAD_ORDER, TABLES
 from metrics.cube import refresh
 from metrics.engine import context
 from metrics.supporting import contact_causes, event_latency
@@ -12,7 +13,6 @@ from metrics.views import View, cause_contacts
 from store import bulk
 from tests.metrics.build import frames, t
 from tests.metrics.test_kpis import AS_OF_1, ENGINES, WISMO, event, ship
-from wismo.contract import LOAD_ORDER, TABLES
 
 # Each WISMO contact known at 2026-01-10 with its order's node, carrier and sales channel, as the KPI
 # cube attributes them (test_wismo_contact_rate_by_node / _by_carrier):

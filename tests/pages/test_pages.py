@@ -9,11 +9,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from core.contract import TABLES
 from metrics.cube import refresh
 from store import bulk, open_store
 from tests.metrics.build import t
 from tests.metrics.test_kpis import WISMO
-from wismo.contract import TABLES
 
 APP = str(Path(__file__).parents[2] / "app.py")
 PAGES = ["overview", "drivers", "nodes", "carriers", "exceptions", "communication", "care", "data_quality", "order",
@@ -53,7 +53,7 @@ def fixture_frames(node_names: tuple[str, str] = ("East DC", "Main St store")) -
 def app_env(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path}/app.db"
     monkeypatch.setenv("WISMO_DATABASE_URL", url)
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     st.cache_data.clear()
@@ -157,7 +157,7 @@ def test_empty_store_says_why(app_env):
 
 
 def _as(monkeypatch, user: str) -> None:  # type: ignore[no-untyped-def]
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("WISMO_USER", user)
     monkeypatch.setenv("WISMO_ROLES", '{"eli": "editor", "vic": "viewer"}')

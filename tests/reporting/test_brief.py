@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 from metrics.catalogue import load_catalogue, load_rules
 from metrics.engine import Request, compute, context
 from metrics.portable import backend
+from services.demo import DemoConfig, generate, write
+from services.loading import load
 from store import open_store
 from tests.pages.test_pages import fixture_frames, make_store
 from wismo.cli import app
-from wismo.demo import DemoConfig, generate, write
-from wismo.loading import load
 
 runner = CliRunner()
 CFG = DemoConfig(orders=1500, weeks=6, seed=11)
@@ -26,7 +26,7 @@ WORD = {"green": "on target", "amber": "watch", "red": "off target", "none": "no
 
 
 def _use(monkeypatch, url: str) -> None:  # type: ignore[no-untyped-def]
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("WISMO_DATABASE_URL", url)
     get_settings.cache_clear()
@@ -81,8 +81,8 @@ def test_pdf_figures_match_the_metrics_layer(tmp_path, monkeypatch):
     pages, text = pdf_text(out)
     assert pages == 2
 
+    from core.contract import TABLES
     from store import bulk
-    from wismo.contract import TABLES
 
     tables = {t: bulk.read_table(store, t) for t in TABLES}  # the loaded rows, typed
     ctx = context(tables, CFG.as_of, "week", load_rules(), backend("polars"))

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from sqlalchemy import inspect, text
 
+from core.contract import TABLES
+from services.loading import counts, load
 from store import open_store, safe_url
 from store.models import CONTRACT_MODELS
 from tests.conftest import snapshot
-from wismo.contract import TABLES
-from wismo.loading import counts, load
 
 AS_OF = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
 
@@ -41,7 +41,7 @@ def test_migrations_create_every_table(store):
 
 def test_default_store_is_sqlite_in_wal_mode_under_data(tmp_path, monkeypatch):
     """With no configuration the store is ./data/wismo.db in WAL mode, created on first use."""
-    from wismo.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("WISMO_DATABASE_URL")
@@ -75,7 +75,7 @@ def test_crash_mid_load_leaves_the_store_as_it_was(store_url, store, tiny, tmp_p
         import datetime as dt, os
         from pathlib import Path
         from store import bulk, open_store
-        from wismo.loading import load
+        from services.loading import load
         original = bulk.write
         def dying(store, frames, keys, order, after_table=None):
             def die(table):
@@ -93,7 +93,7 @@ def test_crash_mid_load_leaves_the_store_as_it_was(store_url, store, tiny, tmp_p
 
 def test_reader_never_sees_half_a_load(store_url, store, tmp_path):
     """While a large load runs in another process, a reader never errors and sees before or after."""
-    from wismo.demo import DemoConfig, generate, write
+    from services.demo import DemoConfig, generate, write
 
     cfg = DemoConfig(orders=4000, weeks=6, seed=11)
     folder = tmp_path / "demo"
@@ -116,7 +116,7 @@ def test_reader_never_sees_half_a_load(store_url, store, tmp_path):
 
 
 def test_data_contract_doc_is_current():
-    """docs/data-contract.md is what wismo/contract.py generates."""
-    from wismo.contract import markdown
+    """docs/data-contract.md is what core/contract.py generates."""
+    from core.contract import markdown
 
     assert (Path(__file__).parents[2] / "docs" / "data-contract.md").read_text() == markdown()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from wismo.contract import TABLES
+from core.contract import TABLES
 
 ROW = "__row"
 SUFFIXES = (".csv", ".parquet")

@@ -8,7 +8,10 @@ written down once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
+
+import polars as pl
 
 Kind = Literal["str", "enum", "timestamp", "date", "int", "float", "bool"]
 
@@ -156,9 +159,23 @@ LOAD_ORDER: tuple[str, ...] = (
 assert set(LOAD_ORDER) == set(TABLES)
 
 
+def dtype_of(col: Column) -> pl.DataType:
+    """The polars type a column holds once parsed: timestamps in UTC to the microsecond."""
+    return {
+        "int": pl.Int64(), "float": pl.Float64(), "bool": pl.Boolean(), "date": pl.Date(),
+        "timestamp": pl.Datetime("us", "UTC"),
+    }.get(col.kind, pl.String())
+
+
+@cache
+def contract_schema(table: str) -> dict[str, pl.DataType]:
+    """A table's columns and their polars types, in the contract's order."""
+    return {c.name: dtype_of(c) for c in TABLES[table].columns}
+
+
 def markdown() -> str:
     """The contract as a Markdown reference (docs/data-contract.md is generated from this)."""
-    out = ["# Data contract (generated from `wismo/contract.py`)", "",
+    out = ["# Data contract (generated from `core/contract.py`)", "",
            "One file per table, `<table>.csv` (UTF-8, header, empty field = null, booleans `true`/`false`) "
            "or `<table>.parquet`. Timestamps are ISO 8601 with an offset and are stored in UTC; a timestamp "
            "without one is a warning and is read as UTC. *opt* columns may be absent. Numbers are finite decimals: "

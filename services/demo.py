@@ -473,7 +473,7 @@ def _opt(values: np.ndarray, mask: np.ndarray) -> pl.Series:
 
 
 def _names(table: str) -> list[str]:
-    from wismo.contract import TABLES
+    from core.contract import TABLES
 
     return TABLES[table].names
 
@@ -481,7 +481,7 @@ def _names(table: str) -> list[str]:
 def render(frames: dict[str, pl.DataFrame], seed: int) -> dict[str, pl.DataFrame]:
     """Text as the files hold it: most timestamps in Z, some at other offsets, a few scans
     from a feed that drops the offset (a warning, read as UTC)."""
-    from wismo.contract import TABLES
+    from core.contract import TABLES
 
     rng = np.random.default_rng(seed + 1)
     out = {}

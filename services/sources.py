@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from wismo.contract import TABLES
+from core.contract import TABLES
 
 
 class SourceError(Exception):
@@ -19,8 +19,8 @@ class SourceError(Exception):
 
 def read_folder(folder: Path) -> dict[str, pl.DataFrame]:
     """Parse a folder's files into contract types (no load checks: use ``wismo check`` for those)."""
+    from core.dataset import ROW, FileProblem, discover, read_raw
     from data_checks.parse import parse_table
-    from wismo.dataset import ROW, FileProblem, discover, read_raw
 
     out = {}
     try:

@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from services.loading import counts, load
 from store import bulk
 from tests.conftest import edit_csv, snapshot
-from wismo.loading import counts, load
 
 AS_OF = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
 TINY_COUNTS = {"nodes": 2, "carriers": 2, "orders": 3, "shipments": 2, "order_lines": 4, "tracking_events": 5,
@@ -95,7 +95,7 @@ def test_header_only_file_loads_no_rows(store, tiny, tmp_path):
 
 def test_parquet_and_csv_give_the_same_rows(store, tiny, tmp_path):
     """The Parquet form of a folder loads exactly the rows of its CSV form."""
-    from wismo.dataset import discover, read_raw
+    from core.dataset import discover, read_raw
 
     pq = tmp_path / "pq"
     pq.mkdir()
@@ -155,7 +155,7 @@ def test_timestamp_after_as_of_is_a_warning(store, tiny, tmp_path):
 
 def test_demo_data_loads_without_blocking_failures(store, tmp_path):
     """A small demo dataset passes every blocking check and lands."""
-    from wismo.demo import DemoConfig, generate, write
+    from services.demo import DemoConfig, generate, write
 
     cfg = DemoConfig(orders=600, weeks=4, seed=3)
     write(generate(cfg), tmp_path / "demo", "csv", cfg.seed)

@@ -7,7 +7,7 @@ import hashlib
 import polars as pl
 import pytest
 
-from wismo.demo import DemoConfig, generate, write
+from services.demo import DemoConfig, generate, write
 
 
 @pytest.fixture(scope="module")

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import polars as pl
 
+from core.contract import LOAD_ORDER, TABLES, contract_schema
+from core.dataset import ROW, FileProblem, discover
 from data_checks.findings import Finding
 from data_checks.runner import CheckReport, check, file_problem_finding
 from store import bulk
 from store.db import Store
-from wismo.contract import LOAD_ORDER, TABLES
-from wismo.dataset import ROW, FileProblem, discover
 
 MAX_WARNING_ROWS_KEPT = 1000  # per rule and column; blocking rows are all kept
 BOOKKEEPING_KEYS = {"load_runs": ("load_id",), "check_results": ("id",), "rejected_rows": ("id",)}
@@ -49,7 +49,7 @@ def stored_rows(store: Store | None):  # type: ignore[no-untyped-def]
     @lru_cache(maxsize=32)
     def rows(table: str, cols: tuple[str, ...]) -> pl.DataFrame:
         if store is None:
-            return pl.DataFrame(schema={c: bulk.contract_schema(table)[c] for c in cols})
+            return pl.DataFrame(schema={c: contract_schema(table)[c] for c in cols})
         return bulk.read_table(store, table, cols)
 
     return lambda table, cols: rows(table, tuple(cols))

@@ -1,0 +1,1 @@
+"""The contract core: the nine tables as data, reading a dataset folder, and the settings object."""
