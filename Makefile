@@ -6,13 +6,21 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_BIN ?= /usr/lib/postgresql/15/bin
 
-.PHONY: run test setup setup-test lint types bench clean
+.PHONY: run test check fast setup setup-test lint types contracts bench clean
 
 run: setup
 	$(VENV)/bin/wismo up
 
-test: setup-test
+# The whole suite, as CI runs it: lint, types and the layer contracts first, then every test.
+test: setup-test lint types contracts
 	$(PY) -m pytest -n 2 --dist loadgroup
+
+# Everyday work (under 3 minutes): lint, types, contracts and the tests that need no PostgreSQL,
+# no browser and no Spark.
+check: setup lint types contracts fast
+
+fast: setup
+	$(PY) -m pytest -n 2 -q -m "not postgres and not browser and not engines"
 
 setup: $(VENV)/.installed
 
@@ -35,11 +43,15 @@ setup-test: setup $(VENV)/.engines
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql-15 >/dev/null; \
 	fi
 
-lint:
+lint: setup
 	$(VENV)/bin/ruff check .
 
-types:
-	$(VENV)/bin/mypy metrics data_checks store wismo governance alerts reporting connectors
+contracts: setup
+	$(VENV)/bin/lint-imports
+
+types: setup
+	$(VENV)/bin/mypy --strict core store metrics data_checks
+	$(VENV)/bin/mypy services governance alerts reporting connectors wismo
 
 bench: setup
 	$(PY) -m benchmarks.run

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import data
+from ui.frame import sidebar
+
 st.set_page_config(page_title="WISMO command centre", page_icon=":package:", layout="wide")
 
 PAGES = {
@@ -31,13 +34,7 @@ PAGES = {
 }
 
 nav = st.navigation(PAGES)
-from ui.frame import mark_router  # noqa: E402 - after st.navigation, before any page runs
-
-mark_router()
 if nav.url_path not in ("quality", "onboarding"):
-    from ui import data
-    from ui.frame import sidebar
-
-    if data.status().get("run"):
+    if data.status().run is not None:
         st.session_state["view"] = sidebar()
 nav.run()

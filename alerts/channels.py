@@ -17,6 +17,7 @@ import requests
 from tenacity import Retrying, stop_after_attempt, wait_exponential
 
 from alerts.evaluate import Breach
+from core.settings import Settings
 
 
 class Channel(Protocol):
@@ -110,11 +111,8 @@ def deliver(channel: Channel, breach: Breach, attempts: int = 3, wait_max: float
     return Outcome(channel.name, True, tries, "")
 
 
-def configured() -> list[Channel]:
+def configured(s: Settings) -> list[Channel]:
     """The channels the settings name (WISMO_ALERT_WEBHOOKS, WISMO_SMTP_HOST …)."""
-    from core.settings import get_settings
-
-    s = get_settings()
     out: list[Channel] = [Webhook(u) for u in s.alert_webhooks]
     if s.smtp_host:
         out.append(Email(s.smtp_host, s.smtp_port, s.alert_from, tuple(s.alert_to), s.alert_recipients,

@@ -16,10 +16,9 @@ from urllib.parse import urlencode
 
 import polars as pl
 
-from metrics import views
 from metrics.catalogue import Target, load_catalogue
-from metrics.governed import carrier_slas, effective_targets, slice_targets
 from metrics.views import View
+from services import figures, governed
 from store.db import Store
 
 CARRIER_MILESTONES = ("tracking_activation_ontime", "stale_in_transit", "ontime_delivery")
@@ -72,14 +71,14 @@ def breaches(store: Store, base_url: str, owners: dict[str, list[str]]) -> tuple
     """Every breach in the latest figures, and the week they are for. ``owners``: KPI id → the
     functions Responsible for it (the RACI)."""
     cat = load_catalogue()
-    status = views.status(store)
-    if not status.get("run"):
+    status = figures.status(store)
+    if status.run is None:
         return [], None
     view = View(grain="week")
-    period = views.reporting_period(store, view, status["as_of"])
+    period = figures.reporting_period(store, view, status.as_of)
     if period is None:
         return [], None
-    targets, sliced, slas = effective_targets(store), slice_targets(store), carrier_slas(store)
+    targets, sliced, slas = governed.targets(store), governed.slice_targets(store), governed.carrier_slas(store)
     out: list[Breach] = []
 
     def judge(kind: str, kpi_id: str, dimension: str, value_name: str, when: dt.date | None, value: float | None,
@@ -97,18 +96,18 @@ def breaches(store: Store, base_url: str, owners: dict[str, list[str]]) -> tuple
                           slas.get(value_name, {}).get("escalation_contact", "") if dimension == "carrier" else "",
                           link(base_url, kpi_id, dimension, value_name)))
 
-    for t in views.tiles(store, view, period):
+    for t in figures.tiles(store, view, period):
         judge("kpi_target", t.kpi.id, "all", "all", t.period, t.value, t.target)
 
     def newest(kpi_id: str, dimension: str, value: str) -> tuple[dt.date | None, float | None]:
-        df = views.figures(store, [kpi_id], view, dimension, [value]).filter(
+        df = figures.figures(store, [kpi_id], view, dimension, [value]).filter(
             (pl.col("period_start") <= period) & pl.col("value").is_not_null()).sort("period_start")
         return (df["period_start"][-1], df["value"][-1]) if df.height else (None, None)
 
     for (kpi_id, dimension, value), target in sorted(sliced.items()):
         kind = "carrier_sla" if dimension == "carrier" and kpi_id in CARRIER_MILESTONES else "kpi_target"
         judge(kind, kpi_id, dimension, value, *newest(kpi_id, dimension, value), target)
-    for carrier in views.dimension_values(store)["carrier"]:
+    for carrier in figures.dimension_values(store)["carrier"]:
         for kpi_id in CARRIER_MILESTONES:
             if (kpi_id, "carrier", carrier) not in sliced:
                 judge("carrier_sla", kpi_id, "carrier", carrier, *newest(kpi_id, "carrier", carrier),

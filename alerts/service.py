@@ -11,16 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-
 from alerts.channels import Channel, Outcome, deliver
 from alerts.evaluate import RANK, Breach, breaches
+from governance.service import Actor, Governance
+from store import alerts as state
+from store import queries
 from store.db import Store
-from store.models import Alert, AlertDelivery
-
-ALERTS: Table = Alert.__table__  # type: ignore[assignment]
-DELIVERIES: Table = AlertDelivery.__table__  # type: ignore[assignment]
 
 
 @dataclass
@@ -41,8 +37,6 @@ class Report:
 
 def owners(store: Store) -> dict[str, list[str]]:
     """KPI id → the functions Responsible for it in the governance RACI."""
-    from governance.service import Actor, Governance
-
     gov = Governance(store, Actor("alerts", "viewer"))
     gov.seed_if_empty()
     out: dict[str, list[str]] = {}
@@ -52,22 +46,14 @@ def owners(store: Store) -> dict[str, list[str]]:
     return out
 
 
-def _upsert(store: Store):  # type: ignore[no-untyped-def]
-    return (postgresql.insert if store.dialect == "postgresql" else sqlite.insert)(ALERTS)
-
-
 def run(store: Store, channels: list[Channel], base_url: str, *, dry_run: bool = False, attempts: int = 3,
         now: dt.datetime | None = None) -> Report:
-    from metrics.cube import latest_run
-
     now = now or dt.datetime.now(dt.UTC)
     found, week = breaches(store, base_url, owners(store))
     report = Report(week)
-    meta = latest_run(store) or {}
-    with store.engine.connect() as conn:
-        known = {r.alert_key: r for r in conn.execute(select(ALERTS)).all()}
-        sent_ok = conn.execute(select(DELIVERIES.c.alert_key, DELIVERIES.c.channel, DELIVERIES.c.severity,
-                                      DELIVERIES.c.attempted_at).where(DELIVERIES.c.ok)).all()
+    meta = queries.latest_run(store)
+    known = state.known(store)
+    sent_ok = state.delivered(store)
     first_seen: dict[str, dt.datetime] = {}
     rows = []
     for b in found:
@@ -83,7 +69,7 @@ def run(store: Store, channels: list[Channel], base_url: str, *, dry_run: bool =
                      "period_start": b.period_start, "value": b.value, "threshold": b.threshold,
                      "owner": ", ".join(b.owner), "link": b.link, "message": b.message,
                      "first_seen_at": first_seen[b.key], "last_seen_at": now, "cleared_at": None,
-                     "as_of": meta.get("as_of", now), "rule_version": meta.get("rule_version", "")})
+                     "as_of": meta.as_of if meta else now, "rule_version": meta.rule_version if meta else ""})
     open_keys = {b.key for b in found}
     report.cleared = sorted(k for k, r in known.items() if r.state == "open" and k not in open_keys)
 
@@ -96,22 +82,12 @@ def run(store: Store, channels: list[Channel], base_url: str, *, dry_run: bool =
     if dry_run:
         return report
 
-    with store.engine.begin() as conn:  # the alerts' state first, in one transaction
-        if rows:
-            stmt = _upsert(store).values(rows)
-            stmt = stmt.on_conflict_do_update(index_elements=["alert_key"], set_={
-                c: stmt.excluded[c] for c in rows[0] if c != "alert_key"})
-            conn.execute(stmt)
-        if report.cleared:
-            conn.execute(update(ALERTS).where(ALERTS.c.alert_key.in_(report.cleared))
-                         .values(state="cleared", cleared_at=now))
+    state.save(store, rows, report.cleared, now)  # the alerts' state first, in one transaction
     by_name = {ch.name: ch for ch in channels}
     for b, name in report.due:  # then each delivery, recorded as it happens
         outcome = deliver(by_name[name], b, attempts)
-        with store.engine.begin() as conn:
-            conn.execute(DELIVERIES.insert().values(
-                alert_key=b.key, channel=name, severity=b.severity, attempted_at=dt.datetime.now(dt.UTC),
-                attempts=outcome.attempts, ok=outcome.ok, error=outcome.error))
+        state.record_delivery(store, alert_key=b.key, channel=name, severity=b.severity, attempts=outcome.attempts,
+                              ok=outcome.ok, error=outcome.error)
         (report.sent if outcome.ok else report.failed).append((b, outcome))
     return report
 

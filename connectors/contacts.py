@@ -84,7 +84,7 @@ def _zendesk(t: dict, m: HelpDeskMap) -> _Ticket:
 
 def _gorgias(t: dict, m: HelpDeskMap) -> _Ticket:
     def names(items: object) -> list[str]:
-        return [str(i.get("name") if isinstance(i, dict) else i) for i in items or []]  # type: ignore[attr-defined]
+        return [str(i.get("name") if isinstance(i, dict) else i) for i in (items if isinstance(items, list) else [])]
 
     intents = names(t.get("intents"))
     for msg in t.get("messages") or []:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 
 from connectors.config import CONFIG
@@ -41,6 +43,4 @@ def markdown() -> str:
 
 
 if __name__ == "__main__":
-    from pathlib import Path
-
     (Path(__file__).parents[1] / "docs" / "connectors.md").write_text(markdown())

@@ -24,6 +24,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import yaml
@@ -50,8 +51,6 @@ class ColumnMap(BaseModel):
     @classmethod
     def _zone(cls, v: str | None) -> str | None:
         if v is not None:
-            from zoneinfo import ZoneInfo
-
             ZoneInfo(v)
         return v
 
@@ -102,8 +101,6 @@ def _convert(raw: pl.Series, c: ColumnMap, kind: str) -> tuple[list[str | None],
     bad: list[tuple[int, str, str]] = []
     zone = None
     if c.timezone:
-        from zoneinfo import ZoneInfo
-
         zone = ZoneInfo(c.timezone)
     lookup = {str(k): _text(v) for k, v in (c.values or {}).items()}
     for i, v in enumerate(raw.to_list()):

@@ -10,8 +10,13 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from connectors import tracking
 from connectors.config import CONFIG
+from connectors.contacts import parse
+from connectors.mapping import Mapping, apply_file
 from connectors.staging import Staged, write_folder
+from services.loading import run_checks, utcnow
+from store import bulk
 from store.db import Store
 
 KINDS = {"extract": "CSV/Parquet extract (column mapping)", "tracking": "Carrier tracking JSON",
@@ -39,16 +44,9 @@ def preview(kind: str, fmt: str | None, path: Path, store: Store, mapping_text: 
     """The contract rows the file would become, and what could not be mapped. Reads the store's shipments
     for tracking (to place events); writes nothing."""
     if kind == "tracking":
-        from connectors import tracking
-        from store import bulk
-
         return tracking.to_contract(tracking.parse(fmt or "", [path]), bulk.read_table(store, "shipments"))
     if kind == "contacts":
-        from connectors.contacts import parse
-
         return parse(fmt or "", path)
-    from connectors.mapping import Mapping, apply_file
-
     m = Mapping.model_validate(yaml.safe_load(mapping_text or ""))
     df, issues = apply_file(m, path)
     return Staged({m.table: df}, issues, {})
@@ -62,8 +60,6 @@ def stage_to(staged: Staged, root: Path | None = None) -> Path:
 
 def check(staged: Staged, store: Store, as_of: dt.datetime | None = None) -> pl.DataFrame:
     """The load's checks on the mapped rows (references resolve against the store): one row per rule."""
-    from services.loading import run_checks, utcnow
-
     report = run_checks(stage_to(staged), store, as_of or utcnow())
     rows = [{"table": f.table, "rule": f.rule, "severity": f.severity, "column": f.column,
              "failing rows": len(f.rows) if f.rows else (f.checked_rows if f.whole_table else 0),

@@ -220,7 +220,7 @@ def parse(vendor: str, files: list[Path], default_tz: str | None = None) -> Impo
     return Imported(events, problems, notes, trackings)
 
 
-def _events(vendor, smap, path, n, number, carrier, raws, default_tz, problem, notes) -> list[dict]:  # type: ignore[no-untyped-def]
+def _events(vendor, smap, path, n, number, carrier, raws, default_tz, problem, notes) -> list[dict]:  # type: ignore[no-untyped-def]  # one tracking object's parts, passed through
     resolved = [zone_of(r.country, r.state) if (r.country or r.state) else None for r in raws]
     out = []
     for i, r in enumerate(raws):
@@ -273,7 +273,7 @@ def _events(vendor, smap, path, n, number, carrier, raws, default_tz, problem, n
         digest = hashlib.sha256("|".join([vendor, number, r.raw_status, r.when, location or "", r.message])
                                 .encode()).hexdigest()[:20]
         out.append({"event_id": f"{vendor[:2]}-{digest}", "tracking_number": number, "carrier": carrier,
-                    "status": row.status, "event_at": event_at, "received_at": received,  # type: ignore[union-attr]
+                    "status": row.status, "event_at": event_at, "received_at": received,  # type: ignore[union-attr]  # row is set: a missing one `continue`s above
                     "location": location, "raw_status": r.raw_status, "zone": zone or "UTC",
                     "zone_source": source, "file": str(path), "record": n})
     return out

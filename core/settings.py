@@ -1,13 +1,37 @@
-"""Settings from the environment (``WISMO_*``) with working defaults: no configuration needed."""
+"""Settings from the environment (``WISMO_*``) with working defaults: no configuration needed.
+
+Read once, at an entry point (the ``wismo`` command, the dashboard); lower layers receive values
+(a database URL, an ``EngineConfig``), never the environment."""
 
 from __future__ import annotations
 
 import getpass
 import os
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENGINES = ("polars", "duckdb", "spark", "pushdown")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Which engine computes the figures, and its options: resolved once from the settings (or
+    ``--engine``) at the entry point and handed to every path that recomputes figures."""
+
+    name: str = "polars"
+    spark_master: str = ""
+    spark_remote: str = ""
+    spark_database: str = ""
+    spark_conf: dict[str, str] = field(default_factory=dict)
+    polars_streaming: bool = False
+    duckdb_memory_limit: str = ""
+    spill_dir: str = ""
+
+    def __post_init__(self) -> None:
+        if self.name not in ENGINES:
+            raise ValueError(f"unknown engine {self.name!r} ({', '.join(ENGINES)})")
 
 
 class Settings(BaseSettings):
@@ -67,6 +91,11 @@ class Settings(BaseSettings):
     #: Attempts per channel and alert in one run (with backoff) before it is reported as failed.
     alert_attempts: int = 3
 
+    def engine_config(self, name: str | None = None) -> EngineConfig:
+        """The configured engine, or ``name`` (``--engine``) with the configured options."""
+        return EngineConfig(name or self.engine, self.spark_master, self.spark_remote, self.spark_database,
+                            dict(self.spark_conf), self.polars_streaming, self.duckdb_memory_limit, self.spill_dir)
+
     def who(self) -> str:
         return self.user or os.environ.get("USER") or getpass.getuser()
 
@@ -74,8 +103,3 @@ class Settings(BaseSettings):
         if not self.roles:
             return "admin"
         return self.roles.get(user, "viewer")
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

@@ -114,7 +114,7 @@ def warnings(load: dict[str, pl.DataFrame], files: dict[str, str], stored: Store
                            "duplicated scan (same shipment, status and event_at): counts once, at its earliest "
                            "received_at", rows=rows, values=values))
         newest = _union(load, stored, "tracking_events", ["received_at"])["received_at"].max()
-        stale = bool(newest is not None and newest < as_of - dt.timedelta(hours=FRESHNESS_HOURS))  # type: ignore[operator]
+        stale = isinstance(newest, dt.datetime) and newest < as_of - dt.timedelta(hours=FRESHNESS_HOURS)
         out.append(Finding("tracking_events", files["tracking_events"], "freshness", "warning", "received_at",
                            ev.height, f"newest tracking event received {newest!s} is more than "
                            f"{FRESHNESS_HOURS} h before as-of {as_of:%Y-%m-%d %H:%M}Z", whole_table=stale))

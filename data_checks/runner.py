@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -59,8 +58,7 @@ def check(files: list[SourceFile], stored: relations.StoreRows, as_of: dt.dateti
           progress: bool = False) -> CheckReport:
     report = CheckReport(as_of=as_of, files=files)
     paths = {f.table: str(f.path) for f in files}
-    bar: Callable = (lambda it, **kw: tqdm(it, **kw)) if progress else (lambda it, **kw: it)  # noqa: E731
-    for src in bar(files, desc="checking", unit="table", leave=False):
+    for src in (tqdm(files, desc="checking", unit="table", leave=False) if progress else files):
         table = TABLES[src.table]
         try:
             raw = read_raw(src)

@@ -40,8 +40,8 @@ RULES: dict[str, tuple[str, str]] = {
 
 def build_suite(table: Table, present: set[str]) -> Any:
     """The table's suite; value rules only for the columns the file has."""
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
+    import great_expectations as gx  # heavy (~3.5 s): imported on the load/check path only
+    import great_expectations.expectations as gxe  # (idem)
 
     _context()  # GX needs an active context before a suite takes expectations
     suite = gx.ExpectationSuite(name=f"contract.{table.name}")
@@ -66,11 +66,11 @@ def build_suite(table: Table, present: set[str]) -> Any:
 
 @lru_cache(maxsize=1)
 def _context() -> Any:
-    import great_expectations as gx
+    import great_expectations as gx  # heavy: the load/check path only
 
     ctx = gx.get_context(mode="ephemeral")
     try:
-        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.data_context.types.base import ProgressBarsConfig  # (idem)
 
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     except Exception:  # older/newer GX without the knob: bars only cost terminal noise

@@ -16,16 +16,22 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import Connection, text
 
-from metrics.catalogue import MAX_HOURS
+from governance.evidence import contradicted, evidence
+from metrics.catalogue import MAX_HOURS, Target, Thresholds, load_catalogue
+from metrics.governed import target_key
+from services import governed
+from store import governance as db
+from store import queries
 from store.db import Store
+from store.governance import Connection
 
 ROLES = ("viewer", "editor", "admin")
 STATUSES = ("yes", "partly", "no", "not_assessed")
@@ -60,35 +66,36 @@ AUDIT_FIELDS = ("seq", "at", "actor", "role", "action", "entity", "entity_id", "
 
 
 class Governance:
-    def __init__(self, store: Store, actor: Actor) -> None:
+    """The workspace as one actor sees and changes it. ``on_figures_changed`` is called after a change that
+    alters the figures (a threshold, a carrier's activation SLA): the entry point passes a refresh with the
+    engine the installation chose."""
+
+    def __init__(self, store: Store, actor: Actor, on_figures_changed: Callable[[], object] | None = None) -> None:
         self.store, self.actor = store, actor
+        self.on_figures_changed = on_figures_changed
 
     # ---- reading ----------------------------------------------------------------------------------
 
-    def _rows(self, sql: str, params: dict | None = None) -> list[dict]:
-        with self.store.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(text(sql), params or {}).mappings().all()]
-
     def checklist(self) -> list[dict]:
-        return self._rows("SELECT * FROM gov_checklist ORDER BY id")
+        return db.rows(self.store, "gov_checklist")
 
     def risks(self) -> list[dict]:
-        return [r | {"kpis": json.loads(r["kpis"])} for r in self._rows("SELECT * FROM gov_risks ORDER BY id")]
+        return [r | {"kpis": json.loads(r["kpis"])} for r in db.rows(self.store, "gov_risks")]
 
     def actions(self) -> list[dict]:
-        return self._rows("SELECT * FROM gov_actions ORDER BY due_date, id")
+        return db.rows(self.store, "gov_actions")
 
     def peak_review(self) -> list[dict]:
-        return self._rows("SELECT * FROM gov_peak_review ORDER BY id")
+        return db.rows(self.store, "gov_peak_review")
 
     def update_peak_item(self, item_id: str, *, status: str | None = None, notes: str | None = None,
                          reason: str = "") -> dict:
         if status is not None and status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}")
-        return self._update("peak", "gov_peak_review", item_id, {"status": status, "notes": notes}, reason)
+        return self._update("peak", item_id, {"status": status, "notes": notes}, reason)
 
     def raci(self) -> list[dict]:
-        return self._rows("SELECT * FROM gov_raci ORDER BY subject_kind, subject_id, function")
+        return db.rows(self.store, "gov_raci")
 
     def responsible(self, subject_kind: str, subject_id: str) -> list[str]:
         """The functions Responsible for a KPI or control (alerts go to them)."""
@@ -100,17 +107,15 @@ class Governance:
             raise ValueError(f"letter must be one of {RACI}")
         key = f"{subject_kind}:{subject_id}:{function}"
         self._guard("raci", key, {"letter": letter}, reason)
-        with self.store.engine.begin() as conn:
-            old = conn.execute(text("SELECT letter FROM gov_raci WHERE subject_kind = :k AND subject_id = :s "
-                                    "AND function = :f"), {"k": subject_kind, "s": subject_id, "f": function}).first()
+        with db.transaction(self.store) as conn:
+            old = db.raci_letter(conn, subject_kind, subject_id, function)
             if old is None:
                 raise KeyError(f"no RACI row for {key}")
-            conn.execute(text("UPDATE gov_raci SET letter = :l WHERE subject_kind = :k AND subject_id = :s "
-                              "AND function = :f"), {"l": letter, "k": subject_kind, "s": subject_id, "f": function})
-            self._append(conn, "update raci", "raci", key, {"letter": old[0]}, {"letter": letter}, reason, "done")
+            db.set_raci(conn, subject_kind, subject_id, function, letter)
+            self._append(conn, "update raci", "raci", key, {"letter": old}, {"letter": letter}, reason, "done")
 
     def audit(self) -> list[dict]:
-        return self._rows("SELECT * FROM gov_audit ORDER BY seq")
+        return db.rows(self.store, "gov_audit")
 
     def verify(self) -> list[str]:
         """Problems in the audit chain: edited rows (hash mismatch) and deleted ones (gaps, broken links)."""
@@ -132,38 +137,33 @@ class Governance:
 
     def _append(self, conn: Connection, action: str, entity: str, entity_id: str, old: Any, new: Any, reason: str,
                 outcome: str) -> None:
-        if self.store.dialect == "postgresql":
-            conn.execute(text("LOCK TABLE gov_audit IN EXCLUSIVE MODE"))
-        last = conn.execute(text("SELECT seq, hash FROM gov_audit ORDER BY seq DESC LIMIT 1")).first()
+        db.lock_audit(conn)
+        last = db.audit_head(conn)
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         at = dt.datetime.now(dt.UTC).replace(microsecond=0)
         fields = [seq, _canonical_time(at.isoformat()), self.actor.name, self.actor.role, action, entity, entity_id,
                   json.dumps(old, default=str, sort_keys=True), json.dumps(new, default=str, sort_keys=True),
                   reason, outcome, prev]
-        conn.execute(text("INSERT INTO gov_audit (seq, at, actor, role, action, entity, entity_id, old_value, "
-                          "new_value, reason, outcome, prev_hash, hash) VALUES (:seq, :at, :actor, :role, :action, "
-                          ":entity, :entity_id, :old, :new, :reason, :outcome, :prev, :hash)"),
-                     {"seq": seq, "at": at, "actor": self.actor.name, "role": self.actor.role, "action": action,
+        db.append_audit(conn, {"seq": seq, "at": at, "actor": self.actor.name, "role": self.actor.role, "action": action,
                       "entity": entity, "entity_id": entity_id, "old": fields[7], "new": fields[8],
-                      "reason": reason, "outcome": outcome, "prev": prev, "hash": _hash(fields)})
+                               "reason": reason, "outcome": outcome, "prev": prev, "hash": _hash(fields)})
 
     def _guard(self, kind: str, entity_id: str, new: Any, reason: str) -> None:
         if not self.actor.may(NEEDS[kind]):
-            with self.store.engine.begin() as conn:
+            with db.transaction(self.store) as conn:
                 self._append(conn, f"update {kind}", kind, entity_id, None, new, reason, "refused")
             raise PermissionError(f"{self.actor.name} ({self.actor.role}) may not change {kind}: "
                                   f"needs {NEEDS[kind]}; the attempt is recorded")
 
-    def _update(self, kind: str, table: str, entity_id: str, changes: dict, reason: str) -> dict:
+    def _update(self, kind: str, entity_id: str, changes: dict, reason: str) -> dict:
         changes = {k: v for k, v in changes.items() if v is not None}
         self._guard(kind, entity_id, changes, reason)
-        with self.store.engine.begin() as conn:
-            row = conn.execute(text(f"SELECT * FROM {table} WHERE id = :id"), {"id": entity_id}).mappings().first()  # noqa: S608
+        with db.transaction(self.store) as conn:
+            row = db.row(conn, kind, entity_id)
             if row is None:
                 raise KeyError(f"no {kind} {entity_id!r}")
             old = {k: row[k] for k in changes}
-            sets = ", ".join(f"{k} = :{k}" for k in changes)
-            conn.execute(text(f"UPDATE {table} SET {sets} WHERE id = :id"), changes | {"id": entity_id})  # noqa: S608
+            db.update(conn, kind, entity_id, changes)
             self._append(conn, f"update {kind}", kind, entity_id, old, changes, reason, "done")
         return changes
 
@@ -172,7 +172,7 @@ class Governance:
                          next_review: dt.date | None = None, reason: str = "") -> dict:
         if status is not None and status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}")
-        return self._update("checklist", "gov_checklist", item_id, {
+        return self._update("checklist", item_id, {
             "status": status, "owner": owner, "evidence": evidence, "notes": notes, "next_review": next_review},
             reason)
 
@@ -180,13 +180,11 @@ class Governance:
                     last_tested: dt.date | None = None, control: str | None = None, reason: str = "") -> dict:
         if control_status is not None and control_status not in CONTROL_STATUSES:
             raise ValueError(f"control status must be one of {CONTROL_STATUSES}")
-        return self._update("risk", "gov_risks", risk_id, {
+        return self._update("risk", risk_id, {
             "control_status": control_status, "owner": owner, "last_tested": last_tested, "control": control}, reason)
 
     def add_risk(self, risk: str, control: str, owner: str, kpis: list[str], reason: str = "") -> str:
         """A new risk with its control (editors)."""
-        from metrics.catalogue import load_catalogue
-
         unknown = set(kpis) - {k.id for k in load_catalogue().kpis}
         if unknown:
             raise ValueError(f"unknown KPIs {sorted(unknown)}")
@@ -195,17 +193,13 @@ class Governance:
         new = {"id": risk_id, "risk": risk, "control": control, "owner": owner, "control_status": "not_tested",
                "kpis": kpis}
         self._guard("risk", risk_id, new, reason)
-        with self.store.engine.begin() as conn:
-            conn.execute(text("INSERT INTO gov_risks (id, risk, control, owner, control_status, last_tested, kpis) "
-                              "VALUES (:id, :risk, :control, :owner, :control_status, NULL, :kpis)"),
-                         new | {"kpis": json.dumps(kpis)})
+        with db.transaction(self.store) as conn:
+            db.insert(conn, "risk", new | {"kpis": json.dumps(kpis), "last_tested": None})
             self._append(conn, "add risk", "risk", risk_id, None, new, reason, "done")
         return risk_id
 
     def executive_owner(self) -> str:
-        from metrics.governed import current
-
-        _, payload = current(self.store, "executive_owner")
+        _, payload = queries.governed_setting(self.store, "executive_owner")
         return payload.get("name") or yaml.safe_load(SEED.read_text())["executive_owner"]
 
     def set_executive_owner(self, name: str, reason: str = "") -> int:
@@ -219,14 +213,13 @@ class Governance:
         new = {"id": action_id, "meeting_date": meeting_date, "text": text_, "owner": owner, "due_date": due_date,
                "status": "open"}
         self._guard("action", action_id, new, reason)
-        with self.store.engine.begin() as conn:
-            conn.execute(text("INSERT INTO gov_actions (id, meeting_date, text, owner, due_date, status) "
-                              "VALUES (:id, :meeting_date, :text, :owner, :due_date, :status)"), new)
+        with db.transaction(self.store) as conn:
+            db.insert(conn, "action", new)
             self._append(conn, "add action", "action", action_id, None, new, reason, "done")
         return action_id
 
     def close_action(self, action_id: str, reason: str = "") -> dict:
-        return self._update("action", "gov_actions", action_id, {"status": "done"}, reason)
+        return self._update("action", action_id, {"status": "done"}, reason)
 
     def overdue(self, today: dt.date) -> list[dict]:
         return [a for a in self.actions() if a["status"] != "done" and _date(a["due_date"]) < today]
@@ -234,15 +227,8 @@ class Governance:
     # ---- governed settings (admin only): a change is a new version, audited ------------------------
 
     def _new_version(self, kind: str, entity_id: str, old: Any, new: Any, payload: dict, reason: str) -> int:
-        with self.store.engine.begin() as conn:
-            if self.store.dialect == "postgresql":
-                conn.execute(text("LOCK TABLE gov_settings_versions IN EXCLUSIVE MODE"))
-            last = conn.execute(text("SELECT max(version) FROM gov_settings_versions")).scalar_one()
-            version = int(last or 0) + 1
-            conn.execute(text("INSERT INTO gov_settings_versions (version, kind, created_at, created_by, reason, "
-                              "payload) VALUES (:v, :k, :at, :by, :r, :p)"),
-                         {"v": version, "k": kind, "at": dt.datetime.now(dt.UTC), "by": self.actor.name,
-                          "r": reason, "p": json.dumps(payload, sort_keys=True)})
+        with db.transaction(self.store) as conn:
+            version = db.new_settings_version(conn, kind, self.actor.name, reason, payload)
             self._append(conn, f"set {kind}", kind, entity_id, old, new | {"version": version}, reason, "done")
         return version
 
@@ -251,9 +237,6 @@ class Governance:
         """A new targets version with this KPI's red/amber/green thresholds, overall or for one node or
         carrier (``dimension``/``value``; alerts evaluate those slices). Editors: targets are governance
         content; the cause-rule thresholds and carrier SLAs that change figures are admin-only."""
-        from metrics.catalogue import Target, load_catalogue
-        from metrics.governed import current, effective_targets, slice_targets, target_key
-
         kpi = load_catalogue().kpi(kpi_id)
         key = target_key(kpi_id, dimension, value)
         new = {"green": green, "red": red}
@@ -261,48 +244,42 @@ class Governance:
         if (kpi.good == "up" and green < red) or (kpi.good == "down" and green > red):
             raise ValueError(f"{kpi_id}: green {green} must be better than red {red} ({kpi.good} is good)")
         if dimension != "all":
-            sql = {"node": "SELECT count(*) FROM nodes WHERE node_id = :v",
-                   "carrier": "SELECT count(*) FROM carriers WHERE carrier_id = :v"}.get(dimension)
-            if sql is None:
+            if dimension not in ("node", "carrier"):
                 raise ValueError("a slice target is for a node or a carrier")
-            with self.store.engine.connect() as conn:
-                if not conn.execute(text(sql), {"v": value}).scalar_one():
-                    raise KeyError(f"no {dimension} {value!r} in the store")
-        overall = effective_targets(self.store)[kpi_id]
-        old = slice_targets(self.store).get((kpi_id, dimension, value), overall).model_dump()
-        _, payload = current(self.store, "targets")
+            if not queries.exists(self.store, dimension, value):
+                raise KeyError(f"no {dimension} {value!r} in the store")
+        overall = governed.targets(self.store)[kpi_id]
+        old = governed.slice_targets(self.store).get((kpi_id, dimension, value), overall).model_dump()
+        _, payload = queries.governed_setting(self.store, "targets")
         return self._new_version("targets", key, old, new, payload | {key: Target(**new).model_dump()}, reason)
 
-    def set_thresholds(self, reason: str = "", refresh: bool = True, **changes: float) -> int:
-        """A new thresholds version for the cause rules and KPI windows (admin only); the figures are
-        recomputed with it unless ``refresh`` is false."""
-        from metrics.catalogue import Thresholds
-        from metrics.governed import effective_rules
-
+    def set_thresholds(self, reason: str = "", **changes: float) -> int:
+        """A new thresholds version for the cause rules and KPI windows (admin only); then the figures are
+        recomputed (``on_figures_changed``)."""
         unknown = set(changes) - set(Thresholds.model_fields)
         if unknown:
             raise ValueError(f"unknown thresholds {sorted(unknown)}; known: {sorted(Thresholds.model_fields)}")
         self._guard("thresholds", "rules", changes, reason)
-        current_values = effective_rules(self.store).thresholds.model_dump()
+        current_values = governed.rules(self.store).thresholds.model_dump()
         old = {k: current_values[k] for k in changes}
         try:
             payload = Thresholds.model_validate(current_values | changes).model_dump()
         except ValidationError as err:
             raise ValueError("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in err.errors())) from None
         version = self._new_version("thresholds", "rules", old, changes, payload, reason)
-        if refresh:
-            from metrics.cube import refresh as recompute
-
-            recompute(self.store)
+        self._figures_changed()
         return version
+
+    def _figures_changed(self) -> None:
+        if self.on_figures_changed is not None:
+            self.on_figures_changed()
 
     def set_carrier_sla(self, carrier_id: str, *, activation_sla_hours: float | None = None,
                         stale_scan_hours: float | None = None, escalation_contact: str | None = None,
-                        reason: str = "", refresh: bool = True) -> int:
+                        reason: str = "") -> int:
         """A carrier's milestone SLA (admin only): activation hours feed tracking activation and the
-        not-activated cause; stale-scan hours and the escalation contact are shown with its breaches."""
-        from metrics.governed import current
-
+        not-activated cause (the figures are recomputed); stale-scan hours and the escalation contact are
+        shown with its breaches."""
         changes = {k: v for k, v in (("activation_sla_hours", activation_sla_hours),
                                      ("stale_scan_hours", stale_scan_hours),
                                      ("escalation_contact", escalation_contact)) if v is not None}
@@ -311,19 +288,14 @@ class Governance:
             if k in changes and not 0 < float(changes[k]) <= MAX_HOURS:  # NaN fails both comparisons
                 raise ValueError(f"{k} must be a number of hours above 0 and at most {MAX_HOURS:g}, "
                                  f"not {changes[k]}")
-        with self.store.engine.connect() as conn:
-            known = conn.execute(text("SELECT count(*) FROM carriers WHERE carrier_id = :c"),
-                                 {"c": carrier_id}).scalar_one()
-        if not known:
+        if not queries.exists(self.store, "carrier", carrier_id):
             raise KeyError(f"no carrier {carrier_id!r} in the store")
-        _, payload = current(self.store, "carrier_slas")
+        _, payload = queries.governed_setting(self.store, "carrier_slas")
         old = payload.get(carrier_id, {})
         version = self._new_version("carrier_slas", carrier_id, old, changes,
                                     payload | {carrier_id: old | changes}, reason)
-        if refresh and "activation_sla_hours" in changes:
-            from metrics.cube import refresh as recompute
-
-            recompute(self.store)
+        if "activation_sla_hours" in changes:
+            self._figures_changed()
         return version
 
     def seed_if_empty(self) -> bool:
@@ -331,35 +303,31 @@ class Governance:
         workspace created before RACI existed). Each seeding is recorded in the audit log."""
         seed = yaml.safe_load(SEED.read_text())
         seeded = False
-        with self.store.engine.begin() as conn:
-            if not conn.execute(text("SELECT count(*) FROM gov_checklist")).scalar_one():
+        with db.transaction(self.store) as conn:
+            if not db.count(conn, "gov_checklist"):
                 for q in seed["checklist"]:
-                    conn.execute(text("INSERT INTO gov_checklist (id, question, status, owner, evidence, "
-                                      "next_review, notes) VALUES (:id, :question, 'not_assessed', :owner, '', "
-                                      "NULL, '')"), q)
+                    db.insert(conn, "checklist", q | {"status": "not_assessed", "evidence": "", "next_review": None,
+                                                      "notes": ""})
                 for r in seed["risks"]:
-                    conn.execute(text("INSERT INTO gov_risks (id, risk, control, owner, control_status, "
-                                      "last_tested, kpis) VALUES (:id, :risk, :control, :owner, 'not_tested', NULL, "
-                                      ":kpis)"), r | {"kpis": json.dumps(r["kpis"])})
+                    db.insert(conn, "risk", r | {"kpis": json.dumps(r["kpis"]), "control_status": "not_tested",
+                                                 "last_tested": None})
                 self._append(conn, "seed", "workspace", "brief", None,
                              {"checklist": len(seed["checklist"]), "risks": len(seed["risks"])},
                              "seeded from the brief on first use", "done")
                 seeded = True
-            if not conn.execute(text("SELECT count(*) FROM gov_peak_review")).scalar_one():
+            if not db.count(conn, "gov_peak_review"):
                 for p in seed["peak_review"]:
-                    conn.execute(text("INSERT INTO gov_peak_review (id, item, status, owner, notes) "
-                                      "VALUES (:id, :item, 'not_assessed', :owner, '')"), p)
+                    db.insert(conn, "peak", p | {"status": "not_assessed", "notes": ""})
                 self._append(conn, "seed", "peak_review", "brief", None, {"items": len(seed["peak_review"])},
                              "pre-peak review items from the brief", "done")
                 seeded = True
-            if not conn.execute(text("SELECT count(*) FROM gov_raci")).scalar_one():
+            if not db.count(conn, "gov_raci"):
                 raci = [("kpi", kpi, f, _letter(f, responsible))
                         for kpi, responsible in seed["kpi_responsible"].items() for f in seed["functions"]]
                 raci += [("control", r["id"], f, _letter(f, r["owner"])) for r in seed["risks"]
                          for f in seed["functions"]]
                 for kind, subject, function, letter in raci:
-                    conn.execute(text("INSERT INTO gov_raci (subject_kind, subject_id, function, letter) "
-                                      "VALUES (:k, :s, :f, :l)"), {"k": kind, "s": subject, "f": function, "l": letter})
+                    db.insert_raci(conn, kind, subject, function, letter)
                 self._append(conn, "seed", "raci", "defaults", None, {"raci": len(raci)},
                              "default RACI: owner R, retail A, IT/digital C, others I", "done")
                 seeded = True
@@ -388,7 +356,7 @@ class Governance:
         for x in data.get("raci", []):
             key = (x.get("subject_kind"), x.get("subject_id"), x.get("function"))
             if key in raci and x.get("letter") != raci[key]:
-                self.set_raci(*key, x["letter"], reason=reason)  # type: ignore[arg-type]
+                self.set_raci(str(key[0]), str(key[1]), str(key[2]), x["letter"], reason=reason)
                 counts["raci"] += 1
         peak = {p["id"]: p for p in self.peak_review()}
         for p in data.get("peak_review", []):
@@ -409,26 +377,20 @@ class Governance:
 
     def evidence(self) -> dict[str, dict]:
         """What the data says per checklist question (see governance/evidence.py)."""
-        from governance.evidence import evidence
-
         return evidence(self.store, audit_intact=not self.verify())
 
     def export(self) -> dict:
-        from governance.evidence import contradicted
-
         problems = self.verify()
         checklist, found = self.checklist(), self.evidence()
         flagged = contradicted(checklist, found)
         for q in checklist:
             q["data_evidence"] = found.get(q["id"], {}).get("text", "")
             q["yes_contradicted_by_data"] = q["id"] in flagged
-        from metrics.governed import carrier_slas, effective_rules, effective_targets
-
-        rules = effective_rules(self.store)
+        rules = governed.rules(self.store)
         return {"executive_owner": self.executive_owner(), "checklist": checklist, "risks": self.risks(),
                 "actions": self.actions(), "raci": self.raci(), "peak_review": self.peak_review(),
-                "targets": {k: v.model_dump() for k, v in effective_targets(self.store).items()},
-                "carrier_slas": carrier_slas(self.store),
+                "targets": {k: v.model_dump() for k, v in governed.targets(self.store).items()},
+                "carrier_slas": governed.carrier_slas(self.store),
                 "rules": {"version": rules.version, "thresholds": rules.thresholds.model_dump()},
                 "audit": self.audit(), "audit_chain": {"intact": not problems, "problems": problems}}
 

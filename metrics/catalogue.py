@@ -11,15 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 HERE = Path(__file__).parent
 
-UNIT_SETS = {
-    "contacts", "shipped_orders", "activation_orders", "promised_lines", "exception_orders",
-    "exception_notices", "fcr_contacts", "open_exceptions", "rated_contacts", "attributed_contacts",
-    "promised_shipments", "in_transit_shipments",
-}
-CAUSE_IDS = ("unlinked", "promise_missed", "exception_without_notice", "inventory_without_notice",
-             "split_without_notice", "tracking_not_activated", "tracking_stale", "true_demand")
-
-
 class Measure(BaseModel):
     model_config = ConfigDict(frozen=True)
     id: str
@@ -46,8 +37,6 @@ class Kpi(BaseModel):
     good: Literal["up", "down"]
     numerator: str
     denominator: str
-    period_by: str
-    dimension: str
     target: Target
     cli: bool = False
     snapshot: bool = False
@@ -62,7 +51,10 @@ class Kpi(BaseModel):
         if value is None:
             return "none"
         t = target or self.target
-        better = (lambda a, b: a >= b) if self.good == "up" else (lambda a, b: a <= b)
+
+        def better(a: float, b: float) -> bool:
+            return a >= b if self.good == "up" else a <= b
+
         if better(value, t.green):
             return "green"
         if better(value, t.red):
@@ -89,9 +81,6 @@ class Catalogue(BaseModel):
         kids = [k.id for k in self.kpis]
         if len(set(kids)) != len(kids):
             raise ValueError(f"duplicate KPI ids: {sorted({i for i in kids if kids.count(i) > 1})}")
-        for m in self.measures:
-            if m.unit_set not in UNIT_SETS:
-                raise ValueError(f"measure {m.id}: unknown unit set {m.unit_set!r}")
         for k in self.kpis:
             for ref in (k.numerator, k.denominator):
                 if ref not in ids:
@@ -133,6 +122,8 @@ class Cause(BaseModel):
     model_config = ConfigDict(frozen=True)
     id: str
     avoidable: bool | None
+    label: str = Field(min_length=3)
+    description: str = Field(min_length=10)
 
 
 class RuleSet(BaseModel):
@@ -143,12 +134,28 @@ class RuleSet(BaseModel):
 
     @model_validator(mode="after")
     def _known(self) -> RuleSet:
-        if tuple(c.id for c in self.causes) != CAUSE_IDS:
-            raise ValueError(f"causes must be, in this order: {', '.join(CAUSE_IDS)}")
+        ids = [c.id for c in self.causes]
+        if len(set(ids)) != len(ids) or len(ids) < 2:
+            raise ValueError(f"cause ids must be unique, with a fallback last: {ids}")
         return self
 
     def avoidable(self, cause: str) -> bool | None:
         return next(c.avoidable for c in self.causes if c.id == cause)
+
+    @property
+    def fallback(self) -> str:
+        """The cause of a contact no rule matches (the last one)."""
+        return self.causes[-1].id
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {c.id: c.label for c in self.causes}
+
+    @property
+    def display_order(self) -> list[str]:
+        """Avoidable causes in rule order, then true demand, then unlinked: how lists and charts order them."""
+        return ([c.id for c in self.causes if c.avoidable] + [c.id for c in self.causes if c.avoidable is False]
+                + [c.id for c in self.causes if c.avoidable is None])
 
 
 @lru_cache(maxsize=4)

@@ -12,38 +12,38 @@ from collections.abc import Callable
 
 import narwhals as nw
 
-from metrics.portable import plus_hours
-from metrics.units import CANCELLED_OUTCOMES, INVENTORY_OUTCOMES, Context, proactive_notices
+from metrics.context import CANCELLED_OUTCOMES, INVENTORY_OUTCOMES, Context, proactive_notices
+from metrics.portable import Frame, plus_hours
 
 T = nw.col("t")
 
 
-def _ids(frame: nw.LazyFrame) -> nw.LazyFrame:
+def _ids(frame: Frame) -> Frame:
     return frame.select("contact_id").unique()
 
 
-def wismo(ctx: Context) -> nw.LazyFrame:
+def wismo(ctx: Context) -> Frame:
     return ctx.known("contacts").filter(nw.col("reason") == "order_status").select(
         "contact_id", "order_id", nw.col("created_at").alias("t"))
 
 
-def delivered_at_t(ship: nw.LazyFrame) -> nw.Expr:
+def delivered_at_t(ship: Frame) -> nw.Expr:
     """Delivered at t: delivered_at ≤ t or a delivered event received by t."""
     return ((~nw.col("delivered_at").is_null() & (nw.col("delivered_at") <= T))
             | (~nw.col("delivered_seen").is_null() & (nw.col("delivered_seen") <= T)))
 
 
-def _contact_shipments(ctx: Context, w: nw.LazyFrame) -> nw.LazyFrame:
+def _contact_shipments(ctx: Context, w: Frame) -> Frame:
     """Each contact with the shipments of its order labelled by t."""
     return w.join(ctx.shipment_facts, on="order_id", how="inner").filter(nw.col("label_created_at") <= T)
 
 
-def unlinked(ctx: Context, w: nw.LazyFrame) -> nw.LazyFrame:
+def unlinked(ctx: Context, w: Frame) -> Frame:
     linked = w.join(ctx.known("orders").select("order_id"), on="order_id", how="inner")
     return _ids(w.join(linked.select("contact_id"), on="contact_id", how="anti"))
 
 
-def promise_missed(ctx: Context, w: nw.LazyFrame) -> nw.LazyFrame:
+def promise_missed(ctx: Context, w: Frame) -> Frame:
     orders = ctx.known("orders").select("order_id", "cancelled_at", "promised_delivery_date").with_columns(
         promise_end=nw.col("promised_delivery_date").cast(nw.Datetime("us", "UTC")).dt.offset_by("1d"))
     due = w.join(orders, on="order_id", how="inner").filter(
@@ -59,7 +59,7 @@ def promise_missed(ctx: Context, w: nw.LazyFrame) -> nw.LazyFrame:
     return nw.concat([_ids(undelivered), _ids(unshipped)]).unique()
 
 
-def exception_without_notice(ctx: Context, w: nw.LazyFrame) -> nw.LazyFrame:
+def exception_without_notice(ctx: Context, w: Frame) -> Frame:
     exc = ctx.known("exceptions").select("exception_id", "order_id", "opened_at", "resolved_at")
     open_at_t = w.join(exc, on="order_id", how="inner").filter(
         (nw.col("opened_at") <= T) & (nw.col("resolved_at").is_null() | (nw.col("resolved_at") > T)))
@@ -69,7 +69,7 @@ def exception_without_notice(ctx: Context, w: nw.LazyFrame) -> nw.LazyFrame:
     return _ids(open_at_t.join(noticed, on=["contact_id", "exception_id"], how="anti"))
 
 
-def inventory_without_notice(ctx: Context, w: nw.LazyFrame) -> nw.LazyFrame:
+def inventory_without_notice(ctx: Context, w: Frame) -> Frame:
     lines = ctx.known("order_lines").filter(nw.col("line_outcome").is_in(list(INVENTORY_OUTCOMES))).select(
         "order_id", "line_id", "outcome_at")
     hit = w.join(lines, on="order_id", how="inner").filter(nw.col("outcome_at") <= T)
@@ -79,7 +79,7 @@ def inventory_without_notice(ctx: Context, w: nw.LazyFrame) -> nw.LazyFrame:
     return _ids(hit.join(noticed, on=["contact_id", "line_id"], how="anti"))
 
 
-def split_without_notice(ctx: Context, w: nw.LazyFrame) -> nw.LazyFrame:
+def split_without_notice(ctx: Context, w: Frame) -> Frame:
     ships = _contact_shipments(ctx, w).with_columns(
         open_=nw.when(delivered_at_t(ctx.shipment_facts)).then(0).otherwise(1))
     split = ships.group_by("contact_id", "order_id", "t").agg(
@@ -90,13 +90,13 @@ def split_without_notice(ctx: Context, w: nw.LazyFrame) -> nw.LazyFrame:
     return _ids(split.join(noticed, on="contact_id", how="anti"))
 
 
-def tracking_not_activated(ctx: Context, w: nw.LazyFrame) -> nw.LazyFrame:
+def tracking_not_activated(ctx: Context, w: Frame) -> Frame:
     ships = _contact_shipments(ctx, w).filter(
         (nw.col("deadline") <= T) & (nw.col("activation").is_null() | (nw.col("activation") > T)))
     return _ids(ships)
 
 
-def tracking_stale(ctx: Context, w: nw.LazyFrame) -> nw.LazyFrame:
+def tracking_stale(ctx: Context, w: Frame) -> Frame:
     ships = _contact_shipments(ctx, w).filter(
         (nw.col("activation") <= T) & ~delivered_at_t(ctx.shipment_facts)).select("contact_id", "shipment_id", "t")
     last = (ships.join(ctx.known("tracking_events").select("shipment_id", "event_at", "received_at"),
@@ -106,21 +106,24 @@ def tracking_stale(ctx: Context, w: nw.LazyFrame) -> nw.LazyFrame:
     return _ids(last.filter(nw.col("last_event") < plus_hours(T, -ctx.th.stale_scan_hours)))
 
 
-RULES: dict[str, Callable[[Context, nw.LazyFrame], nw.LazyFrame]] = {
+RULES: dict[str, Callable[[Context, Frame], Frame]] = {
     f.__name__: f for f in (unlinked, promise_missed, exception_without_notice, inventory_without_notice,
                             split_without_notice, tracking_not_activated, tracking_stale)
 }
 
 
-def attribute(ctx: Context) -> nw.LazyFrame:
+def attribute(ctx: Context) -> Frame:
     """contact_id, cause, avoidable for every WISMO contact known at as-of (computed once per context)."""
-    def build() -> nw.LazyFrame:
+    def build() -> Frame:
         w = ctx.backend.materialise(wismo(ctx))
         out = w.select("contact_id")
-        order = [c.id for c in ctx.rules.causes if c.id in RULES]
+        order = [c.id for c in ctx.rules.causes[:-1]]
+        unknown = [c for c in order if c not in RULES]
+        if unknown:
+            raise KeyError(f"rules.yaml names causes no rule implements: {unknown}; known: {sorted(RULES)}")
         for rule in order:
             out = out.join(RULES[rule](ctx, w).with_columns(nw.lit(True).alias(rule)), on="contact_id", how="left")
-        cause: nw.Expr = nw.lit("true_demand")
+        cause: nw.Expr = nw.lit(ctx.rules.fallback)
         for rule in reversed(order):
             cause = nw.when(nw.col(rule).fill_null(False)).then(nw.lit(rule)).otherwise(cause)
         avoid: nw.Expr = nw.lit(None, dtype=nw.Boolean)

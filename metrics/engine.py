@@ -17,8 +17,10 @@ import polars as pl
 
 from core.contract import TABLES, contract_schema
 from metrics.catalogue import Catalogue, RuleSet, load_catalogue, load_rules
-from metrics.portable import Backend, PolarsBackend, period_start
-from metrics.units import SNAPSHOT_UNIT_SETS, Context, units
+from metrics.causes import RULES, attribute
+from metrics.context import Context
+from metrics.portable import Backend, Frame, PolarsBackend, period_start
+from metrics.units import SNAPSHOT_UNIT_SETS, UNIT_SET_FUNCTIONS, units
 
 GRAINS = ("day", "week", "month")
 CUTS = ("all", "node", "carrier", "channel")  # channel: the order's sales channel (beyond the spec)
@@ -38,7 +40,7 @@ class Filters:
     start: dt.date | None = None  # first period_start kept
     end: dt.date | None = None  # last period_start kept
 
-    def apply(self, frame: nw.LazyFrame) -> nw.LazyFrame:
+    def apply(self, frame: Frame) -> Frame:
         if self.channels:
             frame = frame.filter(nw.col("channel").is_in(list(self.channels)))
         if self.nodes:
@@ -77,6 +79,17 @@ def complete(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         missing = [pl.lit(None, dtype).alias(c) for c, dtype in schema.items() if c not in df.columns]
         out[name] = df.with_columns(missing).select([pl.col(c).cast(t) for c, t in schema.items()])
     return out
+
+
+def check_definitions(catalogue: Catalogue, rules: RuleSet) -> None:
+    """The catalogue's measures count unit sets the engine has, and every cause rule but the fallback is
+    implemented: a definition naming something the engine cannot compute fails here, by name."""
+    unknown = sorted({m.unit_set for m in catalogue.measures} - set(UNIT_SET_FUNCTIONS))
+    if unknown:
+        raise ValueError(f"catalogue.yaml names unit sets the engine does not have: {unknown}")
+    missing = [c.id for c in rules.causes[:-1] if c.id not in RULES]
+    if missing:
+        raise ValueError(f"rules.yaml names causes no rule implements: {missing}")
 
 
 def context(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, grain: str = "week",
@@ -119,6 +132,12 @@ def compute(tables: dict[str, pl.DataFrame] | Context | None, request: Request, 
     """KPI rows: kpi, period_start, dimension, dimension_value, numerator, denominator, value."""
     cat = catalogue or load_catalogue()
     ctx = tables if isinstance(tables, Context) else context(tables, request.as_of, request.grain, rules, backend)
+    if ctx.as_of != request.as_of.astimezone(dt.UTC):
+        raise ValueError(f"the context is as of {ctx.as_of:%Y-%m-%dT%H:%M:%S%z}, the request as of "
+                         f"{request.as_of:%Y-%m-%dT%H:%M:%S%z}")
+    if ctx.grain != request.grain:
+        ctx = ctx.at_grain(request.grain)
+    check_definitions(cat, ctx.rules)
     kpis = [cat.kpi(k) for k in (request.kpis or tuple(cat.cli_kpis))]
     needed = {m.unit_set for k in kpis for m in (cat.measure(k.numerator), cat.measure(k.denominator))}
     # every measure column of a unit set is summed, so that its units serve every request on the context
@@ -142,13 +161,11 @@ def compute(tables: dict[str, pl.DataFrame] | Context | None, request: Request, 
     out = pl.concat([p.select(list(RESULT_SCHEMA)) for p in parts], how="vertical_relaxed")
     order = {k.id: i for i, k in enumerate(kpis)}
     return (out.with_columns(_o=pl.col("kpi").replace_strict(order, return_dtype=pl.Int32))
-            .sort("_o", "period_start", "dimension_value").drop("_o").cast(RESULT_SCHEMA))  # type: ignore[arg-type]
+            .sort("_o", "period_start", "dimension_value").drop("_o").cast(RESULT_SCHEMA))  # type: ignore[arg-type]  # polars' stub wants a wider mapping type
 
 
 def causes(tables: dict[str, pl.DataFrame] | Context | None, as_of: dt.datetime, rules: RuleSet | None = None,
            backend: Backend | None = None) -> pl.DataFrame:
     """contact_id, cause, avoidable for every WISMO contact known at as-of, sorted by contact_id."""
-    from metrics.causes import attribute
-
     ctx = tables if isinstance(tables, Context) else context(tables, as_of, rules=rules, backend=backend)
     return ctx.backend.collect(attribute(ctx)).sort("contact_id")

@@ -1,48 +1,34 @@
-"""Targets, cause-rule thresholds and carrier milestone SLAs in force: the repo's defaults (and the
-carriers table) overlaid with the newest governed versions in the store (written, audited and
-versioned by the governance workspace).
+"""Targets, cause-rule thresholds and carrier milestone SLAs in force: the repo's defaults overlaid with
+the newest governed versions (written, audited and versioned by the governance workspace). Pure: the
+services read the versions from the store and hand them here.
 
-The newest governed version N that changes figures (thresholds or carrier SLAs) turns rule-set
-version ``2025.1`` into ``2025.1+gN``, which every refresh records with its figures.
+The newest governed version N that changes figures (thresholds or carrier SLAs) turns rule-set version
+``2025.1`` into ``2025.1+gN``, which every refresh records with its figures.
 """
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import polars as pl
-from sqlalchemy import text
 
 from metrics.catalogue import RuleSet, Target, load_catalogue, load_rules
-from store.db import Store
+
+Payload = dict[str, Any]
 
 
-def current(store: Store, kind: str) -> tuple[int | None, dict]:
-    """(version, payload) of the newest governed setting of ``kind``; (None, {}) when there is none."""
-    with store.engine.connect() as conn:
-        row = conn.execute(text("SELECT version, payload FROM gov_settings_versions WHERE kind = :k "
-                                "ORDER BY version DESC LIMIT 1"), {"k": kind}).first()
-    return (int(row[0]), json.loads(row[1])) if row else (None, {})
-
-
-def effective_rules(store: Store) -> RuleSet:
+def effective_rules(thresholds: tuple[int | None, Payload], slas: tuple[int | None, Payload]) -> RuleSet:
+    """The rule set in force, from the newest (version, payload) of the thresholds and carrier SLAs."""
     base = load_rules()
-    version, payload = current(store, "thresholds")
-    sla_version, _ = current(store, "carrier_slas")
-    newest = max(v for v in (version, sla_version, 0) if v is not None)
+    newest = max(v for v in (thresholds[0], slas[0], 0) if v is not None)
     if not newest:
         return base
     return RuleSet.model_validate({**base.model_dump(), "version": f"{base.version}+g{newest}",
-                                   "thresholds": {**base.thresholds.model_dump(), **payload}})
+                                   "thresholds": {**base.thresholds.model_dump(), **thresholds[1]}})
 
 
-def carrier_slas(store: Store) -> dict[str, dict]:
-    """Governed milestone SLAs per carrier: activation_sla_hours, stale_scan_hours, escalation_contact."""
-    return current(store, "carrier_slas")[1]
-
-
-def apply_carrier_slas(tables: dict[str, pl.DataFrame], slas: dict[str, dict]) -> dict[str, pl.DataFrame]:
-    """The tables with each governed activation SLA in place of the carriers table's own. Pure."""
+def apply_carrier_slas(tables: dict[str, pl.DataFrame], slas: Payload) -> dict[str, pl.DataFrame]:
+    """The tables with each governed activation SLA in place of the carriers table's own."""
     hours = {c: v["activation_sla_hours"] for c, v in slas.items() if v.get("activation_sla_hours") is not None}
     if not hours or "carriers" not in tables:
         return tables
@@ -52,9 +38,9 @@ def apply_carrier_slas(tables: dict[str, pl.DataFrame], slas: dict[str, dict]) -
     return tables | {"carriers": carriers}
 
 
-def effective_targets(store: Store) -> dict[str, Target]:
+def effective_targets(payload: Payload) -> dict[str, Target]:
+    """Every KPI's target in force: the catalogue's, overlaid with the governed ones."""
     targets = {k.id: k.target for k in load_catalogue().kpis}
-    _, payload = current(store, "targets")
     return targets | {k: Target.model_validate(v) for k, v in payload.items() if k in targets}
 
 
@@ -63,9 +49,8 @@ def target_key(kpi_id: str, dimension: str = "all", value: str = "all") -> str:
     return kpi_id if dimension == "all" else f"{kpi_id}@{dimension}={value}"
 
 
-def slice_targets(store: Store) -> dict[tuple[str, str, str], Target]:
+def slice_targets(payload: Payload) -> dict[tuple[str, str, str], Target]:
     """Governed targets for one node or carrier: {(kpi, dimension, value): target}."""
-    _, payload = current(store, "targets")
     out = {}
     for key, v in payload.items():
         if "@" in key:

@@ -14,7 +14,7 @@ import math
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeAlias
 
 import narwhals as nw
 import polars as pl
@@ -22,20 +22,21 @@ import polars as pl
 from core.contract import contract_schema
 
 UTC_US = nw.Datetime("us", "UTC")
+Frame: TypeAlias = "nw.LazyFrame[Any]"  # a lazy frame of any backend (narwhals)
 
 
 class Backend(Protocol):
     name: str
 
-    def table(self, name: str) -> nw.LazyFrame | None:
+    def table(self, name: str) -> Frame | None:
         """A contract table the engine already holds (a database, a catalog), or None: use ``frame``."""
         ...
 
-    def frame(self, df: pl.DataFrame) -> nw.LazyFrame: ...
+    def frame(self, df: pl.DataFrame) -> Frame: ...
 
-    def collect(self, lf: nw.LazyFrame) -> pl.DataFrame: ...
+    def collect(self, lf: Frame) -> pl.DataFrame: ...
 
-    def materialise(self, lf: nw.LazyFrame) -> nw.LazyFrame: ...
+    def materialise(self, lf: Frame) -> Frame: ...
 
 
 class PolarsBackend:
@@ -51,18 +52,18 @@ class PolarsBackend:
         self._spill: tempfile.TemporaryDirectory[str] | None = None
         self._facts = 0
 
-    def table(self, name: str) -> nw.LazyFrame | None:
+    def table(self, name: str) -> Frame | None:
         if self.parquet is None or not (self.parquet / f"{name}.parquet").exists():
             return None
         return typed(nw.from_native(pl.scan_parquet(self.parquet / f"{name}.parquet")), name)
 
-    def frame(self, df: pl.DataFrame) -> nw.LazyFrame:
+    def frame(self, df: pl.DataFrame) -> Frame:
         return nw.from_native(df.lazy())
 
-    def collect(self, lf: nw.LazyFrame) -> pl.DataFrame:
-        return lf.collect(backend="polars").to_native()
+    def collect(self, lf: Frame) -> pl.DataFrame:
+        return collect_polars(lf)
 
-    def materialise(self, lf: nw.LazyFrame) -> nw.LazyFrame:
+    def materialise(self, lf: Frame) -> Frame:
         if self.parquet is None:
             return nw.from_native(self.collect(lf).lazy())
         if self._spill is None:
@@ -80,7 +81,7 @@ class DuckDBBackend:
 
     def __init__(self, memory_limit: str | None = None, parquet_folder: Path | None = None,
                  temp_directory: str | None = None) -> None:
-        import duckdb
+        import duckdb  # heavy: imported only when the DuckDB engine is chosen
 
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone='UTC'")
@@ -93,7 +94,7 @@ class DuckDBBackend:
         self.parquet = parquet_folder
         self._facts = 0
 
-    def table(self, name: str) -> nw.LazyFrame | None:
+    def table(self, name: str) -> Frame | None:
         """With a Parquet folder, ``<table>.parquet`` is scanned where it is (typed as written; run
         ``wismo check`` on it first): larger-than-memory data never passes through Python."""
         if self.parquet is None:
@@ -103,13 +104,13 @@ class DuckDBBackend:
             return None
         return typed(nw.from_native(self.con.read_parquet(str(path))), name)
 
-    def frame(self, df: pl.DataFrame) -> nw.LazyFrame:
+    def frame(self, df: pl.DataFrame) -> Frame:
         return nw.from_native(self.con.from_arrow(df.to_arrow()))
 
-    def collect(self, lf: nw.LazyFrame) -> pl.DataFrame:
-        return lf.collect(backend="polars").to_native()
+    def collect(self, lf: Frame) -> pl.DataFrame:
+        return collect_polars(lf)
 
-    def materialise(self, lf: nw.LazyFrame) -> nw.LazyFrame:
+    def materialise(self, lf: Frame) -> Frame:
         """A derived fact becomes a DuckDB table: it never passes through Python, and DuckDB's buffer
         manager spills it to ``temp_directory`` when memory runs short."""
         self._facts += 1
@@ -118,7 +119,18 @@ class DuckDBBackend:
         return nw.from_native(self.con.table(name))
 
 
-def typed(lf: nw.LazyFrame, table: str) -> nw.LazyFrame:
+def lazy(native: object) -> Frame:
+    """A backend's native lazy frame (Spark, SQLFrame, DuckDB …) as a narwhals one."""
+    return nw.from_native(native)
+
+
+def collect_polars(lf: Frame) -> pl.DataFrame:
+    """A lazy frame of any backend, computed and handed over as a polars frame."""
+    out: pl.DataFrame = lf.collect(backend="polars").to_native()
+    return out
+
+
+def typed(lf: Frame, table: str) -> Frame:
     """A table read where it lies (Parquet, a catalog) in the contract's column order and types; a
     missing optional column comes out null."""
     have = set(lf.collect_schema().names())
@@ -130,28 +142,7 @@ def _nw_type(dtype: pl.DataType) -> nw.dtypes.DType:
     if isinstance(dtype, pl.Datetime):
         return UTC_US
     return {pl.Date: nw.Date(), pl.Boolean: nw.Boolean(), pl.Int64: nw.Int64(), pl.Float64: nw.Float64()}.get(
-        dtype.base_type(), nw.String())  # type: ignore[call-overload]
-
-
-ENGINES = ("polars", "duckdb", "spark", "pushdown")
-
-
-def backend(name: str = "polars", **options: object) -> Backend:
-    """An engine by name. ``spark`` takes ``master``/``remote``/``database`` (metrics/spark.py);
-    ``pushdown`` takes ``url``, the SQL store to compute in (metrics/pushdown.py)."""
-    if name == "polars":
-        return PolarsBackend(**options)  # type: ignore[arg-type]
-    if name == "duckdb":
-        return DuckDBBackend(**options)  # type: ignore[arg-type]
-    if name == "spark":
-        from metrics.spark import SparkBackend
-
-        return SparkBackend(**options)  # type: ignore[arg-type]
-    if name == "pushdown":
-        from metrics.pushdown import PushdownBackend
-
-        return PushdownBackend(**options)  # type: ignore[arg-type]
-    raise ValueError(f"unknown engine {name!r} ({', '.join(ENGINES)})")
+        dtype.base_type(), nw.String())
 
 
 # ---- idioms ------------------------------------------------------------------------------------
@@ -219,8 +210,8 @@ def micros_between(later: nw.Expr, earlier: nw.Expr) -> nw.Expr:
     return (epoch_us(later) - epoch_us(earlier)).cast(nw.Int64)
 
 
-def linear_quantiles(frame: nw.LazyFrame, keys: list[str], value: str,
-                     quantiles: dict[str, tuple[int, int]]) -> nw.LazyFrame:
+def linear_quantiles(frame: Frame, keys: list[str], value: str,
+                     quantiles: dict[str, tuple[int, int]]) -> Frame:
     """Per group of ``keys``: the count of non-null ``value`` (an integer column) as ``n`` and, for each
     ``name: (num, den)``, its quantile ``num/den`` with linear interpolation (polars' ``"linear"``: the
     position q·(n−1) between the two ranked values around it), computed where the data is — ranks over

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import narwhals as nw
 import polars as pl
+
+from metrics.portable import Frame, lazy, typed
 
 SESSION_CONF = {
     "spark.sql.session.timeZone": "UTC",  # every definition reads timestamps as UTC instants
@@ -31,7 +32,7 @@ class SparkBackend:
 
     def __init__(self, master: str | None = None, remote: str | None = None, database: str | None = None,
                  conf: dict[str, str] | None = None, parquet_folder: Path | None = None) -> None:
-        from pyspark.sql import SparkSession
+        from pyspark.sql import SparkSession  # optional heavy dependency (the spark extra)
 
         builder = SparkSession.builder.appName("wismo")
         builder = builder.remote(remote) if remote else builder.master(master or "local[*]")
@@ -41,25 +42,23 @@ class SparkBackend:
         self.database = database
         self.parquet = parquet_folder
 
-    def table(self, name: str) -> nw.LazyFrame | None:
-        from metrics.portable import typed
-
+    def table(self, name: str) -> Frame | None:
         if self.database:
-            return typed(nw.from_native(self.spark.table(f"{self.database}.{name}")), name)
+            return typed(lazy(self.spark.table(f"{self.database}.{name}")), name)
         if self.parquet is not None and (self.parquet / f"{name}.parquet").exists():
-            return typed(nw.from_native(self.spark.read.parquet(str(self.parquet / f"{name}.parquet"))), name)
+            return typed(lazy(self.spark.read.parquet(str(self.parquet / f"{name}.parquet"))), name)
         return None
 
-    def frame(self, df: pl.DataFrame) -> nw.LazyFrame:
-        return nw.from_native(self.spark.createDataFrame(df.to_arrow()))
+    def frame(self, df: pl.DataFrame) -> Frame:
+        return lazy(self.spark.createDataFrame(df.to_arrow()))
 
-    def collect(self, lf: nw.LazyFrame) -> pl.DataFrame:
+    def collect(self, lf: Frame) -> pl.DataFrame:
         return _utc(lf.collect(backend="polars").to_native())
 
-    def materialise(self, lf: nw.LazyFrame) -> nw.LazyFrame:
+    def materialise(self, lf: Frame) -> Frame:
         """Cut the plan: derived facts are reused by many measures (local checkpoints keep Spark from
         re-planning them each time)."""
-        return nw.from_native(lf.to_native().localCheckpoint())
+        return lazy(lf.to_native().localCheckpoint())
 
 
 def _utc(df: pl.DataFrame) -> pl.DataFrame:

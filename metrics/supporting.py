@@ -16,8 +16,9 @@ import narwhals as nw
 import polars as pl
 
 from metrics.causes import attribute, promise_missed
+from metrics.context import UNASSIGNED, Context, proactive_notices
 from metrics.portable import linear_quantiles, micros_between, period_start
-from metrics.units import UNASSIGNED, Context, exception_notices, fcr_contacts, proactive_notices
+from metrics.units import exception_notices, fcr_contacts
 
 US_PER_HOUR = 3_600_000_000
 

@@ -12,215 +12,25 @@ one row per unit, with:
 - ``node``, ``carrier``, ``channel`` — what the filters look at;
 - 0/1 (or integer) columns the catalogue's measures sum.
 
-Every function is pure: frames in, a lazy frame out. ``Context`` holds the tables
-as known at as-of and the facts derived from them, each computed once.
+Every function is pure: frames in, a lazy frame out. ``Context`` (metrics/context.py) holds the
+tables as known at as-of and the facts derived from them, each computed once.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from functools import cached_property
 
 import narwhals as nw
-import polars as pl
 
-from core.contract import POST_PURCHASE_REASONS, PROACTIVE_TYPES
-from metrics.catalogue import RuleSet
-from metrics.portable import Backend, calendar, flag, micros_between, plus_hours, plus_hours_by, ts
-
-UNASSIGNED = "unassigned"
-UNATTRIBUTED = "unattributed"
-CANCELLED_OUTCOMES = ("cancelled_oos", "cancelled_customer")
-INVENTORY_OUTCOMES = ("backordered", "substituted", "cancelled_oos")
-
-
-@dataclass
-class Context:
-    """The tables as known at ``as_of`` plus derived facts, on one backend."""
-
-    raw: dict[str, pl.DataFrame]
-    as_of: dt.datetime
-    rules: RuleSet
-    backend: Backend
-    grain: str = "week"
-    prefer_raw: frozenset[str] = frozenset()  # tables taken from ``raw`` even where the backend holds them
-    _cache: dict[str, nw.LazyFrame] = field(default_factory=dict)
-
-    def _m(self, key: str, build: Callable[[], nw.LazyFrame]) -> nw.LazyFrame:
-        """A derived fact, computed (and materialised by the backend) once per context."""
-        if key not in self._cache:
-            self._cache[key] = self.backend.materialise(build())
-        return self._cache[key]
-
-    def at_grain(self, grain: str) -> Context:
-        """The same tables and derived facts at another grain: only what depends on the grain (the
-        calendar, the snapshot unit sets) is computed again."""
-        return replace(self, grain=grain)  # the cache dict is shared, its keys name their grain
-
-    @property
-    def th(self):  # type: ignore[no-untyped-def]
-        return self.rules.thresholds
-
-    def table(self, name: str) -> nw.LazyFrame:
-        """A contract table: where the backend already holds it (a database, a Spark catalog, a Parquet
-        folder), else the in-memory frame handed to it."""
-        key = f"raw:{name}"
-        if key not in self._cache:
-            held = None if name in self.prefer_raw else self.backend.table(name)
-            self._cache[key] = held if held is not None else self.backend.materialise(
-                self.backend.frame(self.raw[name]))
-        return self._cache[key]
-
-    # ---- what was known at as-of ----------------------------------------------------------------
-
-    def known(self, name: str) -> nw.LazyFrame:
-        return self._m(f"known:{name}", lambda: _KNOWN[name](self.table(name), ts(self.as_of)))
-
-    @cached_property
-    def sla_values(self) -> list[float]:
-        got = self.backend.collect(self.table("carriers").select("activation_sla_hours").unique())
-        return sorted({float(v) for v in got["activation_sla_hours"].drop_nulls()}
-                      | {float(self.th.activation_sla_hours)})
-
-    # ---- derived facts ------------------------------------------------------------------------------
-
-    @property
-    def shipment_facts(self) -> nw.LazyFrame:
-        """Per known shipment: activation, first delivered scan seen, SLA deadline."""
-        def build() -> nw.LazyFrame:
-            ev = self.known("tracking_events")
-            act = ev.filter(nw.col("status") != "info_received").group_by("shipment_id").agg(
-                nw.col("received_at").min().alias("activation"))
-            seen = ev.filter(nw.col("status") == "delivered").group_by("shipment_id").agg(
-                nw.col("received_at").min().alias("delivered_seen"),
-                nw.col("event_at").min().alias("delivered_event_at"))
-            car = self.table("carriers").select(
-                "carrier_id", nw.col("activation_sla_hours").fill_null(float(self.th.activation_sla_hours))
-                .cast(nw.Float64).alias("sla_hours"))
-            return (self.known("shipments")
-                    .join(act, on="shipment_id", how="left").join(seen, on="shipment_id", how="left")
-                    .join(car, on="carrier_id", how="left")
-                    .with_columns(nw.col("sla_hours").fill_null(float(self.th.activation_sla_hours)))
-                    .with_columns(deadline=plus_hours_by(nw.col("label_created_at"), nw.col("sla_hours"),
-                                                         self.sla_values)))
-        return self._m("shipment_facts", build)
-
-    @property
-    def orders_dim(self) -> nw.LazyFrame:
-        """Per known order: its primary shipment's node, carrier, label and ship times."""
-        def build() -> nw.LazyFrame:
-            sh = self.known("shipments")
-            first = sh.group_by("order_id").agg(nw.col("label_created_at").min().alias("first_label"))
-            prim = (sh.join(first, on="order_id", how="inner")
-                    .filter(nw.col("label_created_at") == nw.col("first_label"))
-                    .group_by("order_id").agg(nw.col("shipment_id").min().alias("primary_shipment")))
-            prim = prim.join(sh.select(
-                nw.col("shipment_id").alias("primary_shipment"), nw.col("node_id").alias("p_node"),
-                nw.col("carrier_id").alias("p_carrier"), nw.col("label_created_at").alias("primary_label"),
-                nw.col("shipped_at").alias("primary_shipped")), on="primary_shipment", how="inner")
-            lines = self.table("order_lines")
-            first_line = lines.group_by("order_id").agg(nw.col("line_id").min().alias("first_line"))
-            line_node = first_line.join(lines.select("order_id", nw.col("line_id").alias("first_line"),
-                                                     nw.col("node_id").alias("l_node")),
-                                        on=["order_id", "first_line"], how="inner").select("order_id", "l_node")
-            return (self.known("orders").join(prim, on="order_id", how="left")
-                    .join(line_node, on="order_id", how="left")
-                    .with_columns(node=nw.coalesce(nw.col("p_node"), nw.col("l_node"), nw.lit(UNASSIGNED)),
-                                  carrier=nw.coalesce(nw.col("p_carrier"), nw.lit(UNASSIGNED)))
-                    .select("order_id", "channel", "placed_at", "cancelled_at", "promised_delivery_date",
-                            "primary_shipment", "primary_label", "primary_shipped", "node", "carrier"))
-        return self._m("orders_dim", build)
-
-    def attach_order_dims(self, frame: nw.LazyFrame) -> nw.LazyFrame:
-        """Node, carrier and (sales) channel of each row's order; rows with no known order are unattributed.
-        A contact's own channel (phone, chat …) is kept as ``contact_channel``."""
-        dims = self.orders_dim.select("order_id", "node", "carrier", "channel")
-        if "channel" in frame.collect_schema().names():
-            frame = frame.rename({"channel": "contact_channel"})
-        return frame.join(dims, on="order_id", how="left").with_columns(
-            nw.col("node").fill_null(UNATTRIBUTED), nw.col("carrier").fill_null(UNATTRIBUTED))
-
-    def calendar(self) -> nw.LazyFrame:
-        """The periods of the grain, from the first opened exception or label to as-of."""
-        return self._m(f"calendar:{self.grain}", self._calendar)
-
-    def _calendar(self) -> nw.LazyFrame:
-        firsts: list[dt.datetime] = [  # type: ignore[misc]
-            self.backend.collect(self.table(t).select(nw.col(c).min().alias("first")))["first"][0]
-            for t, c in (("exceptions", "opened_at"), ("shipments", "label_created_at"))]
-        first = min((f if f.tzinfo else f.replace(tzinfo=dt.UTC) for f in firsts if f is not None),
-                    default=self.as_of)
-        return self.backend.frame(calendar(min(first, self.as_of), self.as_of, self.grain))
-
-
-def _orders(t: nw.LazyFrame, a: nw.Expr) -> nw.LazyFrame:
-    return t.filter(nw.col("placed_at") <= a).with_columns(
-        cancelled_at=nw.when(nw.col("cancelled_at") <= a).then(nw.col("cancelled_at")))
-
-
-def _lines(t: nw.LazyFrame, a: nw.Expr) -> nw.LazyFrame:
-    known = nw.col("outcome_at") <= a
-    return t.with_columns(line_outcome=nw.when(known).then(nw.col("line_outcome")),
-                          outcome_at=nw.when(known).then(nw.col("outcome_at")))
-
-
-def _shipments(t: nw.LazyFrame, a: nw.Expr) -> nw.LazyFrame:
-    return t.filter(nw.col("label_created_at") <= a).with_columns(
-        shipped_at=nw.when(nw.col("shipped_at") <= a).then(nw.col("shipped_at")),
-        delivered_at=nw.when(nw.col("delivered_at") <= a).then(nw.col("delivered_at")))
-
-
-def _events(t: nw.LazyFrame, a: nw.Expr) -> nw.LazyFrame:
-    """Scans received by as-of; a duplicate (same shipment, status, event_at) counts once, at its
-    earliest received_at."""
-    return t.filter(nw.col("received_at") <= a).group_by("shipment_id", "status", "event_at").agg(
-        nw.col("received_at").min())
-
-
-def _exceptions(t: nw.LazyFrame, a: nw.Expr) -> nw.LazyFrame:
-    return t.filter(nw.col("opened_at") <= a).with_columns(
-        resolved_at=nw.when(nw.col("resolved_at") <= a).then(nw.col("resolved_at")))
-
-
-def _notifications(t: nw.LazyFrame, a: nw.Expr) -> nw.LazyFrame:
-    return t.filter(nw.col("sent_at") <= a)
-
-
-def _contacts(t: nw.LazyFrame, a: nw.Expr) -> nw.LazyFrame:
-    return t.filter(nw.col("created_at") <= a).with_columns(
-        resolved_at=nw.when(nw.col("resolved_at") <= a).then(nw.col("resolved_at")))
-
-
-_KNOWN: dict[str, Callable[[nw.LazyFrame, nw.Expr], nw.LazyFrame]] = {
-    "orders": _orders, "order_lines": _lines, "shipments": _shipments, "tracking_events": _events,
-    "exceptions": _exceptions, "notifications": _notifications, "contacts": _contacts,
-}
-
-
-def with_dim(frame: nw.LazyFrame, cut: str) -> nw.LazyFrame:
-    """The dimension value of each unit: ``all``, its node, its carrier, or its order's sales channel."""
-    if cut == "all":
-        return frame.with_columns(dim=nw.lit("all"))
-    if cut in ("node", "carrier"):
-        return frame.with_columns(dim=nw.col(cut))
-    if cut == "channel":
-        return frame.with_columns(dim=nw.col("channel").fill_null(UNATTRIBUTED))
-    raise ValueError(f"unknown cut {cut!r} (all, node, carrier or channel)")
-
-
-def proactive_notices(ctx: Context, types: tuple[str, ...] = PROACTIVE_TYPES) -> nw.LazyFrame:
-    """Non-failed notifications of the given types, as known at as-of."""
-    return ctx.known("notifications").filter(
-        nw.col("notification_type").is_in(list(types)) & (nw.col("status") != "failed")
-    ).select("order_id", "sent_at")
-
+from core.contract import POST_PURCHASE_REASONS
+from metrics.causes import attribute
+from metrics.context import UNASSIGNED, Context, proactive_notices, with_dim
+from metrics.portable import Frame, flag, micros_between, plus_hours, ts
 
 # ---- unit sets --------------------------------------------------------------------------------------
 
 
-def contacts(ctx: Context, cut: str) -> nw.LazyFrame:
+def contacts(ctx: Context, cut: str) -> Frame:
     """WISMO contacts by created_at (KPI 1 numerators)."""
     c = ctx.known("contacts").filter(nw.col("reason") == "order_status")
     c = ctx.attach_order_dims(c).with_columns(
@@ -229,14 +39,14 @@ def contacts(ctx: Context, cut: str) -> nw.LazyFrame:
     return with_dim(c, cut)
 
 
-def shipped_orders(ctx: Context, cut: str) -> nw.LazyFrame:
+def shipped_orders(ctx: Context, cut: str) -> Frame:
     """Orders whose primary shipment has shipped_at, by that time."""
     o = ctx.orders_dim.filter(~nw.col("primary_shipped").is_null()).with_columns(
         ts=nw.col("primary_shipped"), one=nw.lit(1, dtype=nw.Int64))
     return with_dim(o, cut)
 
 
-def activation_orders(ctx: Context, cut: str) -> nw.LazyFrame:
+def activation_orders(ctx: Context, cut: str) -> Frame:
     """KPI 2: per order, decided when each labelled shipment activated or passed its SLA."""
     s = ctx.shipment_facts.with_columns(
         ontime_s=flag(~nw.col("activation").is_null() & (nw.col("activation") <= nw.col("deadline"))),
@@ -248,7 +58,7 @@ def activation_orders(ctx: Context, cut: str) -> nw.LazyFrame:
     return with_dim(o, cut)
 
 
-def promised_lines(ctx: Context, cut: str) -> nw.LazyFrame:
+def promised_lines(ctx: Context, cut: str) -> Frame:
     """KPI 3: lines promised from stock with a known outcome other than a customer cancellation."""
     ln = ctx.known("order_lines").filter(
         nw.col("promised_from_stock") & ~nw.col("line_outcome").is_null()
@@ -260,7 +70,7 @@ def promised_lines(ctx: Context, cut: str) -> nw.LazyFrame:
     return with_dim(ln, cut)
 
 
-def exception_orders(ctx: Context, cut: str) -> nw.LazyFrame:
+def exception_orders(ctx: Context, cut: str) -> Frame:
     """KPI 4: orders not cancelled by placed_at; by node / carrier every node or carrier involved."""
     base = ctx.orders_dim.filter(nw.col("cancelled_at").is_null()).select(
         "order_id", "placed_at", "channel", "node", "carrier")
@@ -287,7 +97,7 @@ def exception_orders(ctx: Context, cut: str) -> nw.LazyFrame:
                           has_exception=nw.col("has_exception").fill_null(0))
 
 
-def exception_notices(ctx: Context, cut: str) -> nw.LazyFrame:
+def exception_notices(ctx: Context, cut: str) -> Frame:
     """KPI 5: exceptions by opened_at; covered by a timely proactive notice before the first contact."""
     window = ctx.th.notify_window_hours
     exc = ctx.known("exceptions").select("exception_id", "order_id", "node_id", "carrier_id", "opened_at")
@@ -311,7 +121,7 @@ def exception_notices(ctx: Context, cut: str) -> nw.LazyFrame:
     return with_dim(x, cut)
 
 
-def fcr_contacts(ctx: Context, cut: str) -> nw.LazyFrame:
+def fcr_contacts(ctx: Context, cut: str) -> Frame:
     """KPI 6: WISMO contacts old enough to judge; resolved by as-of with no repeat in the window."""
     window_h = ctx.th.repeat_window_days * 24
     cutoff = plus_hours(ts(ctx.as_of), -window_h)
@@ -336,7 +146,7 @@ def fcr_contacts(ctx: Context, cut: str) -> nw.LazyFrame:
     return with_dim(ctx.attach_order_dims(c), cut)
 
 
-def open_exceptions(ctx: Context, cut: str) -> nw.LazyFrame:
+def open_exceptions(ctx: Context, cut: str) -> Frame:
     """KPI 7 (snapshot): exceptions open at each period's snapshot, with their age in microseconds."""
     exc = ctx.known("exceptions").select("exception_id", "order_id", "node_id", "carrier_id", "opened_at",
                                          "resolved_at")
@@ -350,7 +160,7 @@ def open_exceptions(ctx: Context, cut: str) -> nw.LazyFrame:
     return with_dim(x, cut)
 
 
-def rated_contacts(ctx: Context, cut: str) -> nw.LazyFrame:
+def rated_contacts(ctx: Context, cut: str) -> Frame:
     """KPI 8: post-purchase contacts with a CSAT score."""
     c = ctx.known("contacts").filter(
         nw.col("reason").is_in(list(POST_PURCHASE_REASONS)) & ~nw.col("csat_score").is_null())
@@ -359,10 +169,8 @@ def rated_contacts(ctx: Context, cut: str) -> nw.LazyFrame:
     return with_dim(c, cut)
 
 
-def attributed_contacts(ctx: Context, cut: str) -> nw.LazyFrame:
+def attributed_contacts(ctx: Context, cut: str) -> Frame:
     """WISMO contacts with an order (cause not unlinked); avoidable per the rule set."""
-    from metrics.causes import attribute
-
     causes = attribute(ctx).filter(nw.col("cause") != "unlinked")
     c = ctx.known("contacts").select("contact_id", "order_id", "created_at").join(
         causes, on="contact_id", how="inner")
@@ -371,7 +179,7 @@ def attributed_contacts(ctx: Context, cut: str) -> nw.LazyFrame:
     return with_dim(c, cut)
 
 
-def promised_shipments(ctx: Context, cut: str) -> nw.LazyFrame:
+def promised_shipments(ctx: Context, cut: str) -> Frame:
     """Shipments delivered by the end of the promised date, of those delivered or past it."""
     s = ctx.shipment_facts.select("shipment_id", "order_id", "delivered_at", "delivered_event_at")
     o = ctx.orders_dim.select("order_id", "promised_delivery_date", "node", "carrier", "channel")
@@ -385,7 +193,7 @@ def promised_shipments(ctx: Context, cut: str) -> nw.LazyFrame:
     return with_dim(s, cut)
 
 
-def in_transit_shipments(ctx: Context, cut: str) -> nw.LazyFrame:
+def in_transit_shipments(ctx: Context, cut: str) -> Frame:
     """Stale in transit (snapshot): activated, undelivered shipments at each period's snapshot."""
     s = ctx.shipment_facts.select("shipment_id", "order_id", "label_created_at", "activation", "delivered_at",
                                   "delivered_seen")
@@ -406,7 +214,7 @@ def in_transit_shipments(ctx: Context, cut: str) -> nw.LazyFrame:
     return with_dim(s.join(o, on="order_id", how="inner"), cut)
 
 
-UNIT_SET_FUNCTIONS: dict[str, Callable[[Context, str], nw.LazyFrame]] = {
+UNIT_SET_FUNCTIONS: dict[str, Callable[[Context, str], Frame]] = {
     f.__name__: f for f in (contacts, shipped_orders, activation_orders, promised_lines, exception_orders,
                             exception_notices, fcr_contacts, open_exceptions, rated_contacts,
                             attributed_contacts, promised_shipments, in_transit_shipments)
@@ -417,7 +225,7 @@ SNAPSHOT_UNIT_SETS = {"open_exceptions", "in_transit_shipments"}
 CUT_SHAPED_UNIT_SETS = {"exception_orders"}
 
 
-def units(ctx: Context, unit_set: str, cut: str, columns: list[str]) -> nw.LazyFrame:
+def units(ctx: Context, unit_set: str, cut: str, columns: list[str]) -> Frame:
     """The units of a set for a cut, keeping what the figures read (the time, the filter columns, the
     measure ``columns``). Each set is computed once per context — once per grain for snapshot sets, once
     per cut for cut-shaped ones — and every cut and grain aggregates the same materialised rows."""

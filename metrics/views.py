@@ -1,8 +1,6 @@
-"""What the dashboard pages draw, shaped here so that pages are layout only.
-
-Reads the materialised figures (``kpi_cube`` and the drill-down facts) and, for a
-single order's timeline, the contract tables. Every query takes bound parameters;
-no SQL is assembled from values a user chose.
+"""What the dashboard pages, the brief and alerts show, shaped here from frames so that pages are layout
+only. Pure: frames in, frames (or small records) out; the services read the store and hand the frames
+over (services/figures.py).
 """
 
 from __future__ import annotations
@@ -11,22 +9,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import text
 
-from metrics.catalogue import Kpi, Target, load_catalogue
-from metrics.governed import effective_targets
-from store.db import Store
+from core.contract import POST_PURCHASE_REASONS
+from metrics.catalogue import Kpi, Target, Thresholds, load_catalogue, load_rules
 
-UTC_US = pl.Datetime("us", "UTC")
 KPI_IDS = [k.id for k in load_catalogue().kpis if k.number]  # the eight, in the spec's order
-CAUSE_ORDER = ["promise_missed", "exception_without_notice", "inventory_without_notice", "split_without_notice",
-               "tracking_not_activated", "tracking_stale", "true_demand", "unlinked"]
-CAUSE_LABELS = {
-    "promise_missed": "Promise missed", "exception_without_notice": "Exception, no notice",
-    "inventory_without_notice": "Backorder/substitution, no notice", "split_without_notice": "Split, no notice",
-    "tracking_not_activated": "Tracking not activated", "tracking_stale": "Tracking stale",
-    "true_demand": "True demand", "unlinked": "Unlinked (no order)",
-}
+CAUSE_ORDER = load_rules().display_order
+CAUSE_LABELS = load_rules().labels
 
 
 @dataclass(frozen=True)
@@ -54,61 +43,13 @@ class View:
         return chosen[1:]
 
 
-BOOLEANS = {c: pl.Boolean() for c in ("avoidable", "covered", "decided", "fcr_resolved", "promised_from_stock")}
-
-
-def _sql(store: Store, sql: str, params: dict | None = None, schema: dict | None = None) -> pl.DataFrame:
-    with store.engine.connect() as conn:
-        result = conn.execute(text(sql), params or {})
-        names = list(result.keys())
-        rows = result.all()
-    df = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None) if rows else pl.DataFrame(
-        schema={n: (schema or {}).get(n, pl.String) for n in names})
-    from store.bulk import _from_sql
-
-    return _from_sql(df, BOOLEANS | (schema or {}))
-
-
-# ---- freshness and run facts ----------------------------------------------------------------------
-
-
-def status(store: Store) -> dict:
-    """Last load, open warnings, as-of and rule version of the figures (bookkeeping rows only: cheap)."""
-    run = _sql(store, "SELECT run_id, as_of, rule_version, started_at, seconds FROM metric_runs "
-                      "ORDER BY started_at DESC LIMIT 1", schema={"as_of": UTC_US, "started_at": UTC_US})
-    load = _sql(store, "SELECT load_id, finished_at, status, warnings, blocking_failures FROM load_runs "
-                       "ORDER BY finished_at DESC LIMIT 1", schema={"finished_at": UTC_US})
-    out: dict = {"run": run.row(0, named=True) if run.height else None,
-                 "load": load.row(0, named=True) if load.height else None}
-    if out["run"]:
-        out["as_of"] = out["run"]["as_of"]
-    return out
-
-
-def newest_scan(store: Store) -> dt.datetime | None:
-    """The newest carrier scan received (a scan of every tracking event: 0.65 s at 1M orders on SQLite;
-    it changes only with a load, so callers cache it per load)."""
-    newest = _sql(store, "SELECT max(received_at) AS newest FROM tracking_events", schema={"newest": UTC_US})
-    return newest["newest"][0] if newest.height else None
-
-
 # ---- KPI figures ----------------------------------------------------------------------------------
 
 
-def figures(store: Store, kpis: list[str], view: View, dimension: str = "all",
-            values: list[str] | None = None) -> pl.DataFrame:
-    """Cube rows for the KPIs at the view's grain and period range.
-
-    ``dimension='all'`` honours the view's slice (node, carrier or channel filter);
-    ``node`` / ``carrier`` / ``channel`` give every value of that dimension (or ``values``)."""
-    dim, val = view.slice if dimension == "all" else (dimension, None)
-    sql = ("SELECT kpi, period_start, dimension_value, numerator, denominator, value FROM kpi_cube "
-           "WHERE grain = :grain AND dimension = :dim")
-    params: dict = {"grain": view.grain, "dim": dim}
-    if val:
-        sql += " AND dimension_value = :val"
-        params["val"] = val
-    df = _sql(store, sql, params, {"period_start": pl.Date}).filter(pl.col("kpi").is_in(kpis))
+def select_figures(rows: pl.DataFrame, kpis: list[str], view: View, values: list[str] | None = None) -> pl.DataFrame:
+    """Figures rows (``kpi_cube`` of one grain and dimension) of the KPIs, within the view's period range
+    (and of ``values`` of the dimension), sorted."""
+    df = rows.filter(pl.col("kpi").is_in(kpis))
     if values:
         df = df.filter(pl.col("dimension_value").is_in(values))
     if view.start:
@@ -127,16 +68,17 @@ def period_end(start: dt.date, grain: str) -> dt.date:
     return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def reporting_period(store: Store, view: View, as_of: dt.datetime | None) -> dt.date | None:
-    """The newest complete period (its end at or before as-of) in the view, else the newest one."""
-    periods = figures(store, ["wismo_contact_rate"], view)["period_start"].unique().sort().to_list()
+def reporting_period(figures: pl.DataFrame, grain: str, as_of: dt.datetime | None) -> dt.date | None:
+    """The newest complete period (its end at or before as-of) among the figures' periods, else the newest."""
+    periods = figures["period_start"].unique().sort().to_list()
     if not periods:
         return None
     if as_of:
-        done = [p for p in periods if period_end(p, view.grain) <= as_of.date()]
+        done = [p for p in periods if period_end(p, grain) <= as_of.date()]
         if done:
-            return done[-1]
-    return periods[-1]
+            periods = done
+    last: dt.date = periods[-1]
+    return last
 
 
 @dataclass(frozen=True)
@@ -168,12 +110,12 @@ class Tile:
         return f"{d:+.1f} d"
 
 
-def tiles(store: Store, view: View, period: dt.date | None, kpis: list[str] = KPI_IDS, spark: int = 12) -> list[Tile]:
-    """One tile per KPI: its value in the reporting period (or the newest period before it with a value,
-    e.g. first-contact resolution, which needs the repeat window to pass), the period before, status, sparkline."""
+def tiles(df: pl.DataFrame, targets: dict[str, Target], period: dt.date | None, kpis: list[str] = KPI_IDS,
+          spark: int = 12) -> list[Tile]:
+    """One tile per KPI from its figures: its value in the reporting period (or the newest period before it
+    with a value, e.g. first-contact resolution, which needs the repeat window to pass), the period before,
+    status, sparkline."""
     cat = load_catalogue()
-    targets = effective_targets(store)
-    df = figures(store, kpis, view)
     out = []
     for kid in kpis:
         k = cat.kpi(kid)
@@ -205,10 +147,12 @@ def movers(tile_list: list[Tile], n: int = 3) -> list[tuple[Tile, str]]:
     return [(t, w) for _, t, w in moved[:n]]
 
 
-def deflection(store: Store, view: View) -> pl.DataFrame:
+DEFLECTION_KPIS = ["wismo_contact_rate", "wismo_agent_contact_rate", "avoidable_wismo_rate"]
+
+
+def deflection(figures: pl.DataFrame) -> pl.DataFrame:
     """All-channel, agent-handled and avoidable WISMO contacts per 100 shipped orders per period."""
-    kpis = ["wismo_contact_rate", "wismo_agent_contact_rate", "avoidable_wismo_rate"]
-    df = figures(store, kpis, view).with_columns(per_100=pl.col("value") * 100)
+    df = figures.filter(pl.col("kpi").is_in(DEFLECTION_KPIS)).with_columns(per_100=pl.col("value") * 100)
     labels = {"wismo_contact_rate": "All channels", "wismo_agent_contact_rate": "Agent-handled",
               "avoidable_wismo_rate": "Avoidable"}
     return df.with_columns(series=pl.col("kpi").replace_strict(labels)).select(
@@ -232,7 +176,8 @@ def verdict(series: pl.DataFrame, period: dt.date | None, grain: str = "week") -
     recent, before = wide.tail(window), wide.slice(wide.height - 2 * window, window)
 
     def mean(df: pl.DataFrame, col: str) -> float:
-        return float(df[col].mean() or 0.0)  # type: ignore[arg-type]
+        value = df[col].mean()
+        return float(value) if isinstance(value, (int, float)) else 0.0
 
     def rel(col: str) -> float:
         b = mean(before, col)
@@ -257,12 +202,12 @@ def verdict(series: pl.DataFrame, period: dt.date | None, grain: str = "week") -
     return "Stable. " + words
 
 
-def scorecard(store: Store, view: View, dimension: str, period: dt.date | None,
+def scorecard(df: pl.DataFrame, targets: dict[str, Target], dimension: str, period: dt.date | None,
               kpis: list[str] | None = None) -> pl.DataFrame:
     """One row per node (or carrier), one column per KPI value in the period, plus a status per KPI."""
     cat = load_catalogue()
     kpis = kpis or KPI_IDS
-    df = figures(store, kpis, View(grain=view.grain, start=view.start, end=view.end), dimension)
+    df = df.filter(pl.col("kpi").is_in(kpis))
     if period is not None:
         df = df.filter(pl.col("period_start") == period)
     if df.height == 0:
@@ -271,7 +216,6 @@ def scorecard(store: Store, view: View, dimension: str, period: dt.date | None,
     for kid in kpis:
         if kid not in wide.columns:
             wide = wide.with_columns(pl.lit(None, pl.Float64).alias(kid))
-    targets = effective_targets(store)
 
     # statuses in Python, not map_elements (Python inside polars' pool deadlocked a busy server)
     statuses = [pl.Series(f"{k}__status", [cat.kpi(k).status(v, targets[k]) for v in wide[k].to_list()],
@@ -279,18 +223,11 @@ def scorecard(store: Store, view: View, dimension: str, period: dt.date | None,
     return wide.select(dimension, *kpis).with_columns(statuses).sort(dimension)
 
 
-def carrier_slas(store: Store) -> pl.DataFrame:
+def carrier_slas(carriers: pl.DataFrame, governed: dict[str, dict[str, object]], th: Thresholds) -> pl.DataFrame:
     """Each carrier's milestone SLA in force: governed, else the carriers table, else the default."""
-    from metrics.governed import carrier_slas as governed
-    from metrics.governed import effective_rules
-
-    th = effective_rules(store).thresholds
-    own = _sql(store, "SELECT carrier_id, activation_sla_hours FROM carriers ORDER BY carrier_id",
-               schema={"activation_sla_hours": pl.Float64})
-    slas = governed(store)
     rows = []
-    for cid, hours in own.iter_rows():
-        g = slas.get(cid, {})
+    for cid, hours in carriers.select("carrier_id", "activation_sla_hours").iter_rows():
+        g = governed.get(cid, {})
         rows.append({"carrier": cid,
                      "activation SLA (h)": g.get("activation_sla_hours") or hours or th.activation_sla_hours,
                      "stale scan (h)": g.get("stale_scan_hours") or th.stale_scan_hours,
@@ -299,28 +236,21 @@ def carrier_slas(store: Store) -> pl.DataFrame:
                                       "stale scan (h)": pl.Float64, "escalation": pl.String})
 
 
-def latency(store: Store, view: View) -> pl.DataFrame:
-    df = _sql(store, "SELECT carrier_id, period_start, events, p50_hours, p90_hours FROM carrier_latency "
-                     "WHERE grain = :grain", {"grain": view.grain},
-              {"period_start": pl.Date, "events": pl.Int64, "p50_hours": pl.Float64, "p90_hours": pl.Float64})
+def in_periods(df: pl.DataFrame, view: View, col: str = "period_start") -> pl.DataFrame:
+    """Rows whose period is within the view's range."""
     if view.start:
-        df = df.filter(pl.col("period_start") >= view.start)
+        df = df.filter(pl.col(col) >= view.start)
     if view.end:
-        df = df.filter(pl.col("period_start") <= view.end)
-    return df.sort("carrier_id", "period_start")
+        df = df.filter(pl.col(col) <= view.end)
+    return df
 
 
 # ---- causes of WISMO contacts ---------------------------------------------------------------------
 
 
-def cause_contacts(store: Store, view: View, as_of: dt.datetime | None = None) -> pl.DataFrame:
-    """Each attributed WISMO contact in the view's range with its cause, channel, handler and order, and
-    the order's node, carrier and sales channel as the figures attribute them (written with the causes
-    at refresh): the view's filters slice on those, and a caller can slice a cached frame further."""
-    sql = ("SELECT c.contact_id, c.order_id, c.created_at, c.channel AS contact_channel, c.handled_by, "
-           "k.cause, k.avoidable, k.node, k.carrier, k.channel AS sales_channel FROM contact_causes k "
-           "JOIN contacts c ON c.contact_id = k.contact_id")
-    df = _sql(store, sql, schema={"created_at": UTC_US})
+def cause_contacts(df: pl.DataFrame, view: View) -> pl.DataFrame:
+    """The attributed WISMO contacts created in the view's range, with a plain-words cause, sliced by the
+    view's node, carrier and sales channel (those of the order, as the figures attribute them)."""
     if df.height == 0:
         return df.with_columns(cause_label=pl.col("cause"))
     if view.start:
@@ -377,11 +307,6 @@ def avoidable_split(contacts: pl.DataFrame) -> pl.DataFrame:
 AGE_BUCKETS = [(0, 1, "< 1 d"), (1, 3, "1–3 d"), (3, 7, "3–7 d"), (7, 10**6, "> 7 d")]
 
 
-def exception_facts(store: Store) -> pl.DataFrame:
-    return _sql(store, "SELECT * FROM exception_facts", schema={
-        "opened_at": UTC_US, "resolved_at": UTC_US, "first_notice_at": UTC_US, "hours_to_notice": pl.Float64})
-
-
 def backlog(facts: pl.DataFrame, as_of: dt.datetime, view: View | None = None) -> pl.DataFrame:
     """Exceptions open at as-of with their age in days and bucket."""
     df = facts.filter((pl.col("opened_at") <= as_of) & pl.col("resolved_at").is_null())
@@ -409,20 +334,20 @@ def bucket_counts(open_now: pl.DataFrame) -> pl.DataFrame:
 
 def coverage_by_type(facts: pl.DataFrame, view: View) -> pl.DataFrame:
     """Notification coverage and median hours to the first notice by exception type."""
-    df = _in_range(facts, "opened_at", view).filter(pl.col("decided"))
+    df = in_range(facts, "opened_at", view).filter(pl.col("decided"))
     return (df.group_by("exception_type").agg(
         decided=pl.len(), covered=pl.col("covered").sum(), median_hours_to_notice=pl.col("hours_to_notice").median())
         .with_columns(coverage=pl.col("covered") / pl.col("decided")).sort("coverage"))
 
 
 def uncovered(facts: pl.DataFrame, view: View, limit: int = 200) -> pl.DataFrame:
-    return (_in_range(facts, "opened_at", view).filter(pl.col("decided") & ~pl.col("covered"))
+    return (in_range(facts, "opened_at", view).filter(pl.col("decided") & ~pl.col("covered"))
             .sort("opened_at", descending=True).head(limit)
             .select("exception_id", "order_id", "exception_type", "node_id", "carrier_id", "opened_at",
                     "first_notice_at", "hours_to_notice"))
 
 
-def _in_range(df: pl.DataFrame, col: str, view: View) -> pl.DataFrame:
+def in_range(df: pl.DataFrame, col: str, view: View) -> pl.DataFrame:
     if view.start:
         df = df.filter(pl.col(col) >= dt.datetime.combine(view.start, dt.time(), dt.UTC))
     if view.end:
@@ -437,15 +362,9 @@ def _in_range(df: pl.DataFrame, col: str, view: View) -> pl.DataFrame:
 # ---- customer care ---------------------------------------------------------------------------------
 
 
-def care_contacts(store: Store, view: View) -> pl.DataFrame:
-    sql = ("SELECT c.contact_id, c.order_id, c.channel, c.handled_by, c.reason, c.created_at, c.csat_score, "
-           "s.state_at_contact, s.fcr_resolved FROM contacts c JOIN contact_states s ON s.contact_id = c.contact_id")
-    return _in_range(_sql(store, sql, schema={"created_at": UTC_US}), "created_at", view)
-
-
 def care_split(contacts: pl.DataFrame, by: str) -> pl.DataFrame:
     """FCR, repeat-or-unresolved and CSAT (post-purchase, 4–5 of 5) by a contact attribute."""
-    post = pl.col("reason").is_in(["order_status", "delivery_issue", "return_refund", "cancel_modify"])
+    post = pl.col("reason").is_in(list(POST_PURCHASE_REASONS))
     rated = post & pl.col("csat_score").is_not_null()
     return (contacts.group_by(by).agg(
         contacts=pl.len(), fcr_units=pl.col("fcr_resolved").is_not_null().sum(),
@@ -460,52 +379,25 @@ def care_split(contacts: pl.DataFrame, by: str) -> pl.DataFrame:
 # ---- data quality -----------------------------------------------------------------------------------
 
 
-def loads(store: Store, limit: int = 50) -> pl.DataFrame:
-    return _sql(store, "SELECT load_id, started_at, finished_at, as_of, status, user_name, source, row_counts, "
-                       "blocking_failures, warnings FROM load_runs ORDER BY finished_at DESC LIMIT :n",
-                {"n": limit}, {"started_at": UTC_US, "finished_at": UTC_US, "as_of": UTC_US})
+def check_summary(results: pl.DataFrame) -> pl.DataFrame:
+    """One load's rules by table: rows checked, failing, passed; failures first."""
+    if results.height == 0:
+        return results.with_columns(passed=pl.lit(None, pl.Boolean))
+    return results.with_columns(passed=pl.col("failing_rows") == 0).sort("passed", "severity", "table_name", "rule")
 
 
-def check_summary(store: Store, load_id: str | None = None) -> pl.DataFrame:
-    """Rules by table for one load (default the newest): rows checked, failing, pass rate."""
-    if load_id is None:
-        newest = loads(store, 1)
-        if newest.height == 0:
-            return pl.DataFrame()
-        load_id = newest["load_id"][0]
-    df = _sql(store, "SELECT table_name, rule, severity, column_name, checked_rows, failing_rows, message "
-                     "FROM check_results WHERE load_id = :id", {"id": load_id})
-    return df.with_columns(passed=pl.col("failing_rows") == 0).sort("passed", "severity", "table_name", "rule")
-
-
-def rejected(store: Store, limit: int = 500) -> pl.DataFrame:
-    return _sql(store, "SELECT load_id, file, row_number, table_name, column_name, rule, severity, value "
-                       "FROM rejected_rows ORDER BY load_id DESC, row_number LIMIT :n", {"n": limit})
+def pass_rates(checks: pl.DataFrame) -> pl.DataFrame:
+    """Per table: rules checked, passed, and the share passed in percent."""
+    return (checks.group_by("table_name").agg(rules=pl.len(), passed=pl.col("passed").sum())
+            .with_columns(pass_rate=pl.col("passed") / pl.col("rules") * 100).sort("table_name"))
 
 
 # ---- one order --------------------------------------------------------------------------------------
 
 
-def order_timeline(store: Store, order_id: str) -> dict[str, pl.DataFrame]:
-    """Everything about one order, and one time axis of its events."""
-    p = {"id": order_id}
-    ts_cols = {c: UTC_US for c in ("placed_at", "cancelled_at", "outcome_at", "label_created_at", "shipped_at",
-                                   "delivered_at", "event_at", "received_at", "opened_at", "resolved_at", "sent_at",
-                                   "created_at")} | {"promised_delivery_date": pl.Date}
-    out = {
-        "order": _sql(store, "SELECT * FROM orders WHERE order_id = :id", p, ts_cols),
-        "lines": _sql(store, "SELECT * FROM order_lines WHERE order_id = :id ORDER BY line_id", p, ts_cols),
-        "shipments": _sql(store, "SELECT * FROM shipments WHERE order_id = :id ORDER BY label_created_at", p,
-                          ts_cols),
-        "scans": _sql(store, "SELECT e.* FROM tracking_events e JOIN shipments s ON s.shipment_id = e.shipment_id "
-                             "WHERE s.order_id = :id ORDER BY e.event_at", p, ts_cols),
-        "exceptions": _sql(store, "SELECT * FROM exceptions WHERE order_id = :id ORDER BY opened_at", p, ts_cols),
-        "notifications": _sql(store, "SELECT * FROM notifications WHERE order_id = :id ORDER BY sent_at", p,
-                              ts_cols),
-        "contacts": _sql(store, "SELECT c.*, k.cause, k.avoidable FROM contacts c LEFT JOIN contact_causes k "
-                                "ON k.contact_id = c.contact_id WHERE c.order_id = :id ORDER BY c.created_at",
-                         p, ts_cols),
-    }
+def order_timeline(out: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """One order's rows, and one time axis of its events (``timeline``: at, lane, what)."""
+    out = dict(out)
     marks = []
 
     def add(df: pl.DataFrame, time_col: str, lane: str, label: pl.Expr) -> None:
@@ -531,36 +423,12 @@ def order_timeline(store: Store, order_id: str) -> dict[str, pl.DataFrame]:
         pl.col("notification_type") + pl.lit(" (") + pl.col("status") + pl.lit(")"))
     add(out["contacts"], "created_at", "Contacts",
         pl.col("reason") + pl.lit(" → ") + pl.col("cause").fill_null("—"))
-    out["timeline"] = (pl.concat(marks) if marks else pl.DataFrame(schema={"at": UTC_US, "lane": pl.String,
+    out["timeline"] = (pl.concat(marks) if marks else pl.DataFrame(schema={"at": pl.Datetime("us", "UTC"), "lane": pl.String,
                                                                           "what": pl.String})).sort("at")
     return out
 
 
-def dimension_values(store: Store) -> dict[str, list[str]]:
-    """The values the sidebar offers: nodes, carriers and order channels in the data."""
-    return {
-        "node": _sql(store, "SELECT node_id FROM nodes ORDER BY node_id")["node_id"].to_list(),
-        "carrier": _sql(store, "SELECT carrier_id FROM carriers ORDER BY carrier_id")["carrier_id"].to_list(),
-        "channel": _sql(store, "SELECT DISTINCT channel FROM orders ORDER BY channel")["channel"].to_list(),
-    }
-
-
 # ---- peak readiness --------------------------------------------------------------------------------
-
-
-def cause_rates(store: Store, view: View, as_of: dt.datetime | None, periods: int = 4) -> pl.DataFrame:
-    """WISMO contacts per shipped order by cause over the last ``periods`` complete periods, with the
-    share handled by agents: the basis of the peak scenario."""
-    period = reporting_period(store, view, as_of)
-    if period is None:
-        return pl.DataFrame(schema={"cause": pl.String, "contacts": pl.Int64, "agent_contacts": pl.Int64,
-                                    "per_order": pl.Float64, "agent_share": pl.Float64})
-    shipped = figures(store, ["wismo_contact_rate"], View(grain=view.grain)).filter(
-        pl.col("period_start") <= period).sort("period_start").tail(periods)
-    first = shipped["period_start"].min()
-    orders = float(shipped["denominator"].sum())
-    contacts = cause_contacts(store, View(grain=view.grain, start=first, end=period))  # type: ignore[arg-type]
-    return scenario_rates(contacts, orders)
 
 
 def scenario_rates(contacts: pl.DataFrame, shipped_orders: float) -> pl.DataFrame:

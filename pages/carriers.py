@@ -16,7 +16,7 @@ KPIS = ["tracking_activation_ontime", "stale_in_transit", "ontime_delivery", "or
 page = start("Carriers")
 status, view, run = page.status, page.view, page.run
 cat = load_catalogue()
-period = data.reporting_period(run, view, status["as_of"])
+period = data.reporting_period(run, view, status.as_of)
 card = data.scorecard(run, view, "carrier", period, tuple(KPIS))
 if card.height == 0:
     st.info("No carrier figures in the selected periods.")

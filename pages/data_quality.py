@@ -20,8 +20,8 @@ status = data.status()
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Loads", f"{loads.height:,}", border=True)
 c2.metric("Refused", f"{loads.filter(pl.col('status') == 'refused').height:,}", border=True)
-newest = status.get("newest_scan")
-as_of = status.get("as_of")
+newest = status.newest_scan
+as_of = status.as_of
 c3.metric("Newest carrier scan", f"{newest:%Y-%m-%d %H:%M}" if newest else "–", border=True)
 lag = (as_of - newest).total_seconds() / 3600 if newest and as_of else None
 c4.metric("Scan freshness at as-of", f"{lag:.1f} h" if lag is not None else "–", border=True,

@@ -50,7 +50,7 @@ fig.update_layout(barmode="stack", height=360, margin={"l": 10, "r": 10, "t": 10
 st.plotly_chart(fig, key="cause_trend_chart")
 
 st.subheader("Avoidable share")
-period = data.reporting_period(run, view, data.status().get("as_of"))
+period = data.reporting_period(run, view, page.as_of)
 c1, c2 = st.columns(2)
 for col, dim in ((c1, "node"), (c2, "carrier")):
     with col:

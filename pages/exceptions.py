@@ -12,7 +12,7 @@ from ui.frame import download, link_params, start
 page = start("Exceptions")
 status, view, run = page.status, page.view, page.run
 facts = data.exception_facts(run)
-open_now = views.backlog(facts, status["as_of"], view)
+open_now = views.backlog(facts, page.as_of, view)
 
 c1, c2, c3 = st.columns(3)
 c1.metric("Open exceptions at as-of", f"{open_now.height:,}", border=True)

@@ -18,7 +18,7 @@ from ui.frame import current_actor, download, start
 page = start("Governance")
 view, run, status = page.view, page.run, page.status
 actor = current_actor()
-gov = Governance(data.store(), actor)
+gov = Governance(data.store(), actor, on_figures_changed=data.recompute)
 gov.seed_if_empty()
 st.caption(f"Signed in as {md(actor.name)} ({actor.role}). Viewers read; editors change content; every change "
            "and every refused attempt is on the audit trail.")
@@ -182,13 +182,12 @@ else:
 
 st.subheader("Targets and thresholds")
 from metrics.catalogue import Thresholds, load_catalogue  # noqa: E402
-from metrics.governed import effective_rules  # noqa: E402
 
 targets = data.targets(run)
 cat = load_catalogue()
 st.dataframe(pl.DataFrame([{"kpi": k, "title": cat.kpi(k).title, "green": v.green, "red": v.red,
                             "good": cat.kpi(k).good} for k, v in targets.items()]), hide_index=True, key="targets")
-rules = effective_rules(data.store())
+rules = data.rules(run)
 st.caption(f"Cause rules in force: version {md(rules.version)} — "
            + ", ".join(f"{k} = {v:g}" for k, v in rules.thresholds.model_dump().items()))
 with st.form("target_edit"):

@@ -18,7 +18,7 @@ DETAIL = ["inventory_accuracy", "order_exception_rate", "tracking_activation_ont
 page = start(TITLE)
 status, view, run = page.status, page.view, page.run
 cat = load_catalogue()
-period = data.reporting_period(run, view, status["as_of"])
+period = data.reporting_period(run, view, status.as_of)
 card = data.scorecard(run, view, DIMENSION, period)
 if card.height == 0:
     st.info("No figures for any node in the selected periods.")

@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from connectors import onboarding
+from connectors.mapping import suggest
 from core.contract import TABLES
 from ui import data
 from ui.fmt import md
@@ -38,8 +39,6 @@ path = folder / Path(upload.name).name
 path.write_bytes(upload.getvalue())
 mapping_text = None
 if kind == "extract":
-    from connectors.mapping import suggest
-
     table = st.selectbox("Contract table it feeds", sorted(TABLES), key="ob_table_pick")
     mapping_text = st.text_area("Column mapping (YAML): suggested from the header and sample values; edit it",
                                 value=suggest(path, table), height=300, key=f"ob_map_{table}_{upload.name}")
@@ -82,13 +81,16 @@ can_load = actor.may("editor") and not staged.issues and checked is not None and
     checked["severity"] == "blocking").height
 if st.button("Load", type="primary", disabled=not can_load, key="ob_load",
              help="Editors and admins, after the checks pass."):
-    from metrics.cube import refresh
-    from services.loading import load
-
-    result = load(onboarding.stage_to(staged), data.store(), user=actor.name)
+    with st.spinner("Loading and recomputing the figures…"):
+        got = data.load_staged(onboarding.stage_to(staged), actor.name)
+    result = got.load
     if result.landed:
-        refresh(data.store())
         data.clear()
-        st.success(f"Loaded: {', '.join(f'{t} {n:,}' for t, n in result.written.items())}. Figures refreshed.")
+        loaded = ", ".join(f"{t} {n:,}" for t, n in result.written.items())
+        if got.refresh_error:
+            st.error(f"Loaded: {loaded}; the figures could NOT be recomputed ({md(got.refresh_error)}): they are "
+                     "stale until `wismo refresh` succeeds.")
+        else:
+            st.success(f"Loaded: {loaded}. Figures refreshed.")
     else:
         st.error(f"The load was refused; nothing was written. Rejects: {md(result.rejects_file)}")

@@ -22,7 +22,7 @@ overdue = data.overdue_actions(run, dt.date.today())
 if overdue:
     st.warning(f"{len(overdue)} governance action(s) overdue.")
     st.page_link("pages/governance.py", label="Open the governance workspace", icon=":material/gavel:")
-as_of = status["as_of"]
+as_of = page.as_of
 period = data.reporting_period(run, view, as_of)
 if period is None:
     st.info("No shipped orders or contacts in the selected periods: widen the date range.")

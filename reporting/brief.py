@@ -1,5 +1,5 @@
 """The weekly executive brief's content: what the overview and the other pages show for one week,
-gathered from the same view functions (metrics/views.py), so the numbers are the dashboard's.
+gathered from the same read side (services/figures.py), so the numbers are the dashboard's.
 
 ``gather`` reads the store; everything it returns is plain data the renderers lay out.
 """
@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from governance.service import Actor, Governance
 from metrics import views
+from metrics.catalogue import load_catalogue
 from metrics.views import View
+from services import figures, governed
 from store.db import Store
 
 NOT_EFFECTIVE = ("failed", "not_tested")  # control statuses the brief lists as not effective
@@ -76,6 +79,7 @@ class Brief:
     checklist: dict[str, int]
     controls_not_effective: list[dict]
     overdue_actions: list[dict]
+    stale: str = ""  # what is wrong with the figures ('' when they cover the newest load and rules in force)
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
 
     @property
@@ -102,33 +106,31 @@ def week_start(week: str) -> dt.date:
 def gather(store: Store, week: str | None = None, today: dt.date | None = None) -> Brief:
     """The brief for ``week`` (default: the overview's reporting week, the newest complete one) from
     the figures in the store."""
-    from governance.service import Actor, Governance
-
-    status = views.status(store)
-    if not status.get("run"):
+    status = figures.status(store)
+    run, as_of = status.run, status.as_of
+    if run is None or as_of is None:
         raise LookupError("no figures in the store yet: load data (wismo load / wismo demo --load) first")
-    run, as_of = status["run"], status["as_of"]
     view = View(grain="week")
-    period = week_start(week) if week else views.reporting_period(store, view, as_of)
+    period = week_start(week) if week else figures.reporting_period(store, view, as_of)
     if period is None:
         raise LookupError("no weekly figures in the store")
-    known = views.figures(store, ["wismo_contact_rate"], view)["period_start"].to_list()
+    known = figures.figures(store, ["wismo_contact_rate"], view)["period_start"].to_list()
     if period not in known:
         raise LookupError(f"no figures for the week starting {period} (figures cover "
                           f"{min(known)} to {max(known)})" if known else "no weekly figures in the store")
 
     kpis = []
-    for t in views.tiles(store, view, period):
+    for t in figures.tiles(store, view, period):
         k = t.kpi
         scale = 100.0 if k.unit in ("per_100", "percent") else 1.0
         kpis.append(KpiLine(k.id, k.title, k.display(t.value), k.display(t.target.green), t.status,
                             t.delta_text() or "–", t.period if t.period != period else None,
                             [v * scale for v in t.spark if v is not None], k.good, t.target.green * scale))
 
-    verdict = views.verdict(views.deflection(store, view), period, "week")
+    verdict = views.verdict(figures.deflection(store, view), period, "week")
     causes = _causes(store, period)
     worst = {d: _worst(store, view, d, period) for d in ("node", "carrier")}
-    open_now = views.backlog(views.exception_facts(store), as_of)
+    open_now = views.backlog(figures.exception_facts(store), as_of)
     buckets = views.bucket_counts(open_now)
     loads = _week_loads(store, period, as_of)
     gov = Governance(store, Actor("brief", "viewer"))
@@ -141,19 +143,20 @@ def gather(store: Store, week: str | None = None, today: dt.date | None = None) 
     overdue = [{"id": a["id"], "text": a["text"], "owner": a["owner"], "due": str(a["due_date"])[:10]}
                for a in gov.overdue(today or dt.date.today())]
     return Brief(
-        week=iso_week(period), period=period, as_of=as_of, rule_version=run["rule_version"], run_id=run["run_id"],
+        week=iso_week(period), period=period, as_of=as_of, rule_version=run.rule_version, run_id=run.run_id,
         executive_owner=gov.executive_owner(), kpis=kpis, verdict=verdict, causes=causes,
         worst_nodes=worst["node"], worst_carriers=worst["carrier"], backlog_open=open_now.height,
         backlog_buckets=list(buckets.select("bucket", "count").iter_rows()),
-        backlog_avg_age=float(open_now["age_days"].mean()) if open_now.height else None,  # type: ignore[arg-type]
+        backlog_avg_age=float(open_now["age_days"].cast(pl.Float64).sum()) / open_now.height if open_now.height else None,
         backlog_over_7d=open_now.filter(pl.col("age_days") >= 7).height,
-        loads=loads, checklist=checklist, controls_not_effective=controls, overdue_actions=overdue)
+        loads=loads, checklist=checklist, controls_not_effective=controls, overdue_actions=overdue,
+        stale=status.coverage.words())
 
 
 def _causes(store: Store, period: dt.date) -> list[CauseLine]:
     """WISMO contacts by cause created in the week and in the week before (as the drivers page counts them)."""
     before = period - dt.timedelta(days=7)
-    contacts = views.cause_contacts(store, View(grain="week", start=before, end=period))
+    contacts = figures.cause_contacts(store, View(grain="week", start=before, end=period))
     if contacts.height == 0:
         return []
     week = pl.col("created_at") >= dt.datetime.combine(period, dt.time(), dt.UTC)
@@ -167,15 +170,12 @@ def _causes(store: Store, period: dt.date) -> list[CauseLine]:
 
 def _worst(store: Store, view: View, dimension: str, period: dt.date) -> list[SliceLine]:
     """The nodes (or carriers) with the most avoidable WISMO contacts per 100 shipped orders in the week."""
-    from metrics.catalogue import load_catalogue
-    from metrics.governed import effective_targets
-
     kpi = load_catalogue().kpi("avoidable_wismo_rate")
-    df = views.figures(store, ["avoidable_wismo_rate"], view, dimension).filter(
+    df = figures.figures(store, ["avoidable_wismo_rate"], view, dimension).filter(
         (pl.col("period_start") == period) & pl.col("value").is_not_null()
         & (pl.col("dimension_value") != "unassigned"))
     df = df.sort(["value", "dimension_value"], descending=[True, False]).head(WORST)
-    target = effective_targets(store)[kpi.id]
+    target = governed.targets(store)[kpi.id]
     return [SliceLine(r["dimension_value"], kpi.display(r["value"]), int(r["denominator"]),
                       kpi.status(r["value"], target)) for r in df.iter_rows(named=True)]
 
@@ -185,7 +185,7 @@ def _week_loads(store: Store, period: dt.date, as_of: dt.datetime) -> list[dict]
     when there are none, the newest load the figures include (as-of at or before theirs)."""
     start = dt.datetime.combine(period, dt.time(), dt.UTC)
     end = start + dt.timedelta(days=7)
-    loads = views.loads(store, 500)
+    loads = figures.loads(store, 500)
     week = loads.filter((pl.col("as_of") >= start) & (pl.col("as_of") <= end))
     if week.height == 0:
         week = loads.filter(pl.col("as_of") <= as_of).head(1)

@@ -105,6 +105,11 @@ def _header(pdf: _Pdf, brief: Brief) -> None:
     end = brief.period.toordinal() + 6
     pdf.cell(0, 5, f"Week {brief.period:%d %b %Y} – {type(brief.period).fromordinal(end):%d %b %Y} · "
                    f"for {brief.executive_owner}", new_x="LMARGIN", new_y="NEXT")
+    if brief.stale:
+        pdf.set_font("DejaVu", "B", 9)
+        pdf.set_text_color(*STATUS_RGB["red"])
+        pdf.multi_cell(0, 4.5, brief.stale, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(*INK)
 
 
 def _page_one(pdf: _Pdf, brief: Brief) -> None:

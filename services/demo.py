@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from core.contract import TABLES
+
 UTC = dt.UTC
 
 
@@ -220,7 +222,7 @@ def generate(cfg: DemoConfig = DemoConfig()) -> dict[str, pl.DataFrame]:  # noqa
     # ---- exceptions ---------------------------------------------------------------------------
     x_parts = []
 
-    def exc(ship_rows, line_rows, etype, source, owner, opened, resolved, with_carrier=True):  # type: ignore[no-untyped-def]
+    def exc(ship_rows, line_rows, etype, source, owner, opened, resolved, with_carrier=True):  # type: ignore[no-untyped-def]  # local helper over numpy arrays
         if ship_rows is not None:
             x_parts.append(dict(o=so[ship_rows], s=ship_rows, node=snode[ship_rows],
                                 car=scar[ship_rows] if with_carrier else np.full(ship_rows.size, -1),
@@ -268,7 +270,7 @@ def generate(cfg: DemoConfig = DemoConfig()) -> dict[str, pl.DataFrame]:  # noqa
     coverage = 0.30 + 0.58 * frac  # proactive notices improve over the period
     n_parts = []
 
-    def note(orders, ships, ntype, sent):  # type: ignore[no-untyped-def]
+    def note(orders, ships, ntype, sent):  # type: ignore[no-untyped-def]  # local helper over numpy arrays
         n_parts.append((orders, ships, np.broadcast_to(np.asarray(ntype, dtype=object), orders.shape), sent))
 
     live = ~cancelled
@@ -306,7 +308,7 @@ def generate(cfg: DemoConfig = DemoConfig()) -> dict[str, pl.DataFrame]:  # noqa
     # ---- contacts -----------------------------------------------------------------------------
     c_parts = []
 
-    def want(orders, t, p, reason, avoidable):  # type: ignore[no-untyped-def]
+    def want(orders, t, p, reason, avoidable):  # type: ignore[no-untyped-def]  # local helper over numpy arrays
         keep = u(orders.size) < p
         c_parts.append((orders[keep], t[keep], np.full(keep.sum(), reason, dtype=object),
                         np.full(keep.sum(), avoidable)))
@@ -473,16 +475,12 @@ def _opt(values: np.ndarray, mask: np.ndarray) -> pl.Series:
 
 
 def _names(table: str) -> list[str]:
-    from core.contract import TABLES
-
     return TABLES[table].names
 
 
 def render(frames: dict[str, pl.DataFrame], seed: int) -> dict[str, pl.DataFrame]:
     """Text as the files hold it: most timestamps in Z, some at other offsets, a few scans
     from a feed that drops the offset (a warning, read as UTC)."""
-    from core.contract import TABLES
-
     rng = np.random.default_rng(seed + 1)
     out = {}
     for name, df in frames.items():

@@ -12,17 +12,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
+from tqdm import tqdm
 
 from core.contract import LOAD_ORDER, TABLES, contract_schema
 from core.dataset import ROW, FileProblem, discover
+from core.settings import EngineConfig
 from data_checks.findings import Finding
 from data_checks.runner import CheckReport, check, file_problem_finding
-from store import bulk
+from services.refresh import RefreshResult, refresh
+from store import bulk, queries
 from store.db import Store
 
 MAX_WARNING_ROWS_KEPT = 1000  # per rule and column; blocking rows are all kept
@@ -43,7 +47,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def stored_rows(store: Store | None):  # type: ignore[no-untyped-def]
+def stored_rows(store: Store | None) -> Callable[[str, list[str]], pl.DataFrame]:
     """A cached reader of the store's rows for the cross-table rules (empty without a store)."""
 
     @lru_cache(maxsize=32)
@@ -129,8 +133,6 @@ def load(folder: Path, store: Store, *, user: str, as_of: dt.datetime | None = N
     keys = {t: TABLES[t].key for t in frames} | BOOKKEEPING_KEYS
     order = [*[t for t in LOAD_ORDER if t in frames], *BOOKKEEPING_KEYS]
     if progress:
-        from tqdm import tqdm
-
         with tqdm(total=len(order), desc="writing", unit="table", leave=False) as bar:
             written = bulk.write(store, frames | book, keys, order, after_table=lambda _t: bar.update())
     else:
@@ -141,12 +143,28 @@ def load(folder: Path, store: Store, *, user: str, as_of: dt.datetime | None = N
 
 def counts(store: Store) -> dict[str, int]:
     """Rows per contract table, read in one statement: one consistent snapshot."""
-    from sqlalchemy import text
-
-    sql = "SELECT " + ", ".join(f"(SELECT count(*) FROM {t}) AS {t}" for t in LOAD_ORDER)  # noqa: S608
-    with store.engine.connect() as conn:
-        row = conn.execute(text(sql)).mappings().one()
-    return {t: int(row[t]) for t in LOAD_ORDER}
+    return queries.row_counts(store)
 
 
-__all__ = ["LoadResult", "counts", "load", "run_checks"]
+@dataclass
+class LoadAndRefresh:
+    load: LoadResult
+    refresh: RefreshResult | None = None
+    refresh_error: str | None = None  # the load landed, the figures were not recomputed (they are stale)
+
+
+def load_and_refresh(folder: Path, store: Store, *, user: str, engine: EngineConfig, as_of: dt.datetime | None = None,
+                     rejects_dir: Path = Path("data/rejects"), progress: bool = False) -> LoadAndRefresh:
+    """Check and land ``folder``, then recompute the figures with ``engine``. A refresh that fails leaves
+    the load landed and the previous figures in place, marked stale (services/refresh.py ``coverage``);
+    its error is returned, not raised, so the caller can say so."""
+    result = load(folder, store, user=user, as_of=as_of, rejects_dir=rejects_dir, progress=progress)
+    if not result.landed:
+        return LoadAndRefresh(result)
+    try:
+        return LoadAndRefresh(result, refresh(store, engine))
+    except Exception as err:  # noqa: BLE001 - any failure leaves the previous figures; it is reported
+        return LoadAndRefresh(result, refresh_error=f"{type(err).__name__}: {err}")
+
+
+__all__ = ["LoadAndRefresh", "LoadResult", "counts", "load", "load_and_refresh", "run_checks"]

@@ -38,7 +38,7 @@ def _to_sql(df: pl.DataFrame, dialect: str) -> pl.DataFrame:
     return df.select(out)
 
 
-def _from_sql(df: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+def from_sql(df: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     """Cast what the database returned to the contract's polars types."""
     out = []
     for name in df.columns:
@@ -85,7 +85,7 @@ def read_sql(store: Store, sql: str, schema: Mapping[str, pl.DataType] | None = 
             conn.close()
         assert isinstance(got, pl.DataFrame)
         df = got
-    return _from_sql(df, schema or {})
+    return from_sql(df, schema or {})
 
 
 def read_table(store: Store, table: str, columns: Iterable[str] | None = None) -> pl.DataFrame:

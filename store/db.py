@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 
@@ -16,7 +21,7 @@ def safe_url(url: str | URL) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
@@ -39,12 +44,12 @@ class Store:
     def display_url(self) -> str:
         return safe_url(self.url)
 
-    def adbc_connect(self):  # type: ignore[no-untyped-def]
+    def adbc_connect(self) -> Any:
         """A new ADBC DB-API connection (autocommit off: one transaction until commit).
 
         PostgreSQL only: SQLite stays on Python's own sqlite3 (see store/bulk.py)."""
         if self.dialect == "postgresql":
-            import adbc_driver_postgresql.dbapi as adbc_pg
+            import adbc_driver_postgresql.dbapi as adbc_pg  # loads the libpq driver: only on PostgreSQL
 
             libpq = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
             return adbc_pg.connect(libpq)
@@ -56,11 +61,6 @@ class Store:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision (a no-op when it is there)."""
-    from alembic import command
-    from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(cfg).get_current_head()
@@ -73,11 +73,15 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def open_store(url: str | None = None, *, migrate_schema: bool = True) -> Store:
-    """Open (and on first use create and migrate) the store at ``url`` or the configured one."""
-    from core.settings import get_settings
+def schema_revision(store: Store) -> str | None:
+    """The Alembic revision the store's schema is at."""
+    with store.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
 
-    parsed = make_url(url or get_settings().database_url)
+
+def open_store(url: str | URL, *, migrate_schema: bool = True) -> Store:
+    """Open (and on first use create and migrate) the store at ``url`` (the settings' database URL)."""
+    parsed = make_url(url)
     if parsed.drivername.startswith("sqlite"):
         db = parsed.database
         if db and db != ":memory:":

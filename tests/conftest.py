@@ -21,14 +21,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="Rewrite the golden KPI tables from the current code (review the diff!).")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what needs more than this process: a PostgreSQL cluster, Chromium, or the four-engine suite
+    (Spark, PostgreSQL). `make check` leaves those out; `make test` runs everything."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        param = getattr(getattr(item, "callspec", None), "params", {})
+        if "pg_admin" in names or param.get("store_url") == "postgres":
+            item.add_marker(pytest.mark.postgres)
+        if "/tests/engines/" in str(item.path):
+            item.add_marker(pytest.mark.engines)
+
+
+def fresh_settings() -> None:
+    """The next command reads WISMO_* again (the CLI reads its settings and opens its store once)."""
+    from wismo import context
+
+    context.settings.cache_clear()
+    context.store.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test writes to ./data: the configured store and rejects live in the test's folder."""
-    from core.settings import get_settings
-
     monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/env-store.db")
     monkeypatch.setenv("WISMO_REJECTS_DIR", str(tmp_path / "rejects"))
-    get_settings.cache_clear()
+    fresh_settings()
 
 
 @pytest.fixture(autouse=True, scope="session")

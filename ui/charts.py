@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -33,7 +35,7 @@ def bars(df: pl.DataFrame, x: str, y: str, y_title: str, colour: str | None = No
     return fig
 
 
-def selected(event, field: str = "x") -> str | None:  # type: ignore[no-untyped-def]
+def selected(event: Any, field: str = "x") -> str | None:
     """The label of the first selected point of a plotly chart event, if any."""
     try:
         points = event.selection.points

@@ -10,67 +10,83 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
+from core.settings import EngineConfig, Settings
+from governance.service import Actor, Governance
 from metrics import views
+from metrics.catalogue import RuleSet
 from metrics.views import View
-from store import open_store
+from reporting.brief import gather
+from reporting.render import pdf_bytes
+from services import figures as read
+from services import governed
+from services.loading import LoadAndRefresh, load_and_refresh
+from services.refresh import refresh
+from store import open_store, queries
+from store.db import Store
 
 
 @st.cache_resource
-def store():  # type: ignore[no-untyped-def]
-    return open_store()
+def settings() -> Settings:
+    """The dashboard's settings, read once per server process (WISMO_* and .env)."""
+    return Settings()
+
+
+@st.cache_resource
+def store() -> Store:
+    return open_store(settings().database_url)
 
 
 @st.cache_resource(ttl=30, show_spinner=False)
-def status() -> dict:
+def status() -> read.RunStatus:
     """The newest refresh and load, checked every 30 s, and the newest scan, computed once per load: every
     session waits while a cached value is computed, so the 30-second one stays cheap."""
-    s = views.status(store())
-    return s | {"newest_scan": newest_scan(s["load"]["load_id"] if s.get("load") else None)}
+    s = read.status(store())
+    return dataclasses.replace(s, newest_scan=newest_scan(s.load.load_id if s.load else None))
 
 
 @st.cache_resource(ttl=3600, show_spinner=False)
 def newest_scan(load_id: str | None) -> dt.datetime | None:
-    return views.newest_scan(store())
+    return queries.newest_scan(store())
 
 
 def run_id() -> str:
-    run = status().get("run")
-    return run["run_id"] if run else "none"
+    return status().run_id
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
 def dimension_values(run: str) -> dict[str, list[str]]:
-    return views.dimension_values(store())
+    return read.dimension_values(store())
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
 def figures(run: str, kpis: tuple[str, ...], view: View, dimension: str = "all") -> pl.DataFrame:
-    return views.figures(store(), list(kpis), view, dimension)
+    return read.figures(store(), list(kpis), view, dimension)
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
 def reporting_period(run: str, view: View, as_of: dt.datetime | None) -> dt.date | None:
-    return views.reporting_period(store(), view, as_of)
+    return read.reporting_period(store(), view, as_of)
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
 def tiles(run: str, view: View, period: dt.date | None, kpis: tuple[str, ...] = tuple(views.KPI_IDS)):
-    return views.tiles(store(), view, period, list(kpis))
+    return read.tiles(store(), view, period, list(kpis))
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
 def deflection(run: str, view: View) -> pl.DataFrame:
-    return views.deflection(store(), view)
+    return read.deflection(store(), view)
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
 def scorecard(run: str, view: View, dimension: str, period: dt.date | None,
               kpis: tuple[str, ...] | None = None) -> pl.DataFrame:
-    return views.scorecard(store(), view, dimension, period, list(kpis) if kpis else None)
+    return read.scorecard(store(), view, dimension, period, list(kpis) if kpis else None)
 
 
 def cause_contacts(run: str, view: View) -> pl.DataFrame:
@@ -84,80 +100,94 @@ def unsliced(view: View) -> View:
 
 @st.cache_resource(ttl=600, show_spinner=False)
 def _contacts(run: str, view: View) -> pl.DataFrame:
-    return views.cause_contacts(store(), view)
+    return read.cause_contacts(store(), view)
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
 def latency(run: str, view: View) -> pl.DataFrame:
-    return views.latency(store(), view)
+    return read.latency(store(), view)
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
 def exception_facts(run: str) -> pl.DataFrame:
-    return views.exception_facts(store())
+    return read.exception_facts(store())
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
 def care_contacts(run: str, view: View) -> pl.DataFrame:
-    return views.care_contacts(store(), view)
+    return read.care_contacts(store(), view)
 
 
 @st.cache_resource(ttl=60, show_spinner=False)
 def loads(run: str) -> pl.DataFrame:
-    return views.loads(store())
+    return read.loads(store())
 
 
 @st.cache_resource(ttl=60, show_spinner=False)
 def check_summary(run: str, load_id: str | None) -> pl.DataFrame:
-    return views.check_summary(store(), load_id)
+    return read.check_summary(store(), load_id)
 
 
 @st.cache_resource(ttl=60, show_spinner=False)
 def rejected(run: str) -> pl.DataFrame:
-    return views.rejected(store())
+    return read.rejected(store())
 
 
 @st.cache_resource(ttl=60, show_spinner=False)
 def order_timeline(run: str, order_id: str) -> dict[str, pl.DataFrame]:
-    return views.order_timeline(store(), order_id)
+    return read.order_timeline(store(), order_id)
 
 
 @st.cache_resource(ttl=60, show_spinner=False)
 def overdue_actions(run: str, today: dt.date) -> list[dict]:
-    from governance.service import Actor, Governance
-
     return Governance(store(), Actor("dashboard", "viewer")).overdue(today)
 
 
 @st.cache_resource(ttl=60, show_spinner=False)
 def targets(run: str) -> dict:
-    from metrics.governed import effective_targets
+    return governed.targets(store())
 
-    return effective_targets(store())
+
+@st.cache_resource(ttl=60, show_spinner=False)
+def rules(run: str) -> RuleSet:
+    return governed.rules(store())
 
 
 @st.cache_resource(ttl=60, show_spinner=False)
 def carrier_slas(run: str) -> pl.DataFrame:
-    return views.carrier_slas(store())
+    return read.carrier_slas(store())
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
 def cause_rates(run: str, view: View, as_of: dt.datetime | None) -> pl.DataFrame:
-    return views.cause_rates(store(), view, as_of)
+    return read.cause_rates(store(), view, as_of)
 
 
 def brief_pdf(week: str) -> bytes:
     """The weekly brief for ``week`` as PDF bytes (made when the user clicks download; not cached:
     it carries the governance state of the moment)."""
-    from reporting.brief import gather
-    from reporting.render import pdf_bytes
-
     return pdf_bytes(gather(store(), week))
+
+
+def engine() -> EngineConfig:
+    return settings().engine_config()
+
+
+def recompute() -> None:
+    """Recompute the figures with the configured engine (after a governed change that alters them)."""
+    refresh(store(), engine())
+    clear()
+
+
+def load_staged(folder: Path, user: str) -> LoadAndRefresh:
+    """Check and land a staged folder, then recompute the figures with the configured engine."""
+    s = settings()
+    return load_and_refresh(folder, store(), user=user, engine=engine(), rejects_dir=s.rejects_dir)
 
 
 def clear() -> None:
     """Forget every cached figure (after a change that alters them); the store connection stays."""
     for loader in (status, newest_scan, dimension_values, figures, reporting_period, tiles, deflection, scorecard, _contacts,
                    latency, exception_facts, care_contacts, loads, check_summary, rejected, order_timeline,
-                   overdue_actions, targets, carrier_slas, cause_rates):
+                   overdue_actions, targets, rules, carrier_slas, cause_rates):
         loader.clear()

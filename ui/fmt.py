@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 
@@ -44,7 +46,7 @@ def spark(kpi: Kpi, values: list[float | None]) -> list[float]:
     return [v * scale(kpi) for v in values if v is not None]
 
 
-def each(df: pl.DataFrame, col: str, fn, name: str | None = None) -> pl.Series:  # type: ignore[no-untyped-def]
+def each(df: pl.DataFrame, col: str, fn: Callable[[Any], object], name: str | None = None) -> pl.Series:
     """``fn`` of every value of a column, as a text column, computed in Python.
 
     Not ``map_elements``: that runs Python inside polars' thread pool, which needs the GIL there; with

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+import polars as pl
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
+from governance.service import Actor
 from metrics.engine import GRAINS
 from metrics.views import View
+from services.figures import RunStatus
 from ui import data
 from ui.fmt import md
 
 ALL = "All"
 FILTER_KEYS = ("grain", "start", "end", "node", "carrier", "channel")
-
-
-def mark_router() -> None:
-    """Called by app.py before it runs a page: this script run goes through the router."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    if ctx is not None:
-        ctx._wismo_router = True  # type: ignore[attr-defined]
 
 
 def routed() -> None:
@@ -31,13 +27,8 @@ def routed() -> None:
     Streamlit treats a ``pages/`` folder next to the entrypoint as a legacy multipage app
     until ``st.navigation`` has run once in the process: on a fresh server, a deep link such
     as ``/overview?node=…`` would run the page file alone, without the router and sidebar.
-    Then switch the process to the router and rerun the same URL."""
-    from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    if getattr(ctx, "_wismo_router", False):
-        return
+    Then switch the process to the router (as ``st.navigation`` itself does) and rerun the same URL:
+    from then on every run starts in app.py."""
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
@@ -45,13 +36,14 @@ def routed() -> None:
 
 @dataclass(frozen=True)
 class Page:
-    status: dict
+    status: RunStatus
     view: View
     run: str
 
     @property
     def as_of(self) -> dt.datetime:
-        return self.status["as_of"]
+        assert self.status.as_of is not None  # start() stops a page before there are figures
+        return self.status.as_of
 
 
 def start(title: str) -> Page:
@@ -118,20 +110,22 @@ def link_params(**extra: str) -> dict[str, str]:
     return out
 
 
-def banner() -> dict:
+def banner() -> RunStatus:
     """Data freshness and quality in one line; returns the status."""
     s = data.status()
-    run, load = s.get("run"), s.get("load")
-    if not run:
+    run, load = s.run, s.load
+    if run is None:
         st.info("No figures yet: load data (`wismo load FOLDER` or `wismo demo --load`) and they appear here.")
         st.stop()
-    parts = [f"As of **{run['as_of']:%Y-%m-%d %H:%M} UTC**", f"rules **{md(run['rule_version'])}**"]
+    parts = [f"As of **{run.as_of:%Y-%m-%d %H:%M} UTC**", f"rules **{md(run.rule_version)}**"]
     if load:
-        parts.append(f"last load {load['finished_at']:%Y-%m-%d %H:%M} ({md(load['status'])}, "
-                     f"{load['warnings']:,} warning rows)")
-    if s.get("newest_scan") and run["as_of"] - s["newest_scan"] > dt.timedelta(hours=24):
+        parts.append(f"last load {load.finished_at:%Y-%m-%d %H:%M} ({md(load.status)}, "
+                     f"{load.warnings:,} warning rows)")
+    if s.newest_scan and run.as_of - s.newest_scan > dt.timedelta(hours=24):
         parts.append(":orange[newest carrier scan older than 24 h]")
     st.caption(" · ".join(parts))
+    if s.coverage.stale:
+        st.error(md(s.coverage.words()))
     return s
 
 
@@ -139,16 +133,12 @@ def empty(message: str) -> None:
     st.info(message)
 
 
-def download(df, name: str, key: str) -> None:  # type: ignore[no-untyped-def]
+def download(df: pl.DataFrame, name: str, key: str) -> None:
     st.download_button("Download CSV", df.write_csv().encode(), file_name=f"{name}.csv", mime="text/csv", key=key)
 
 
 def orders_behind(view: View, run: str, dimension: str, value: str, key: str) -> None:
     """The avoidable WISMO contacts attributed to one node or carrier, each a link to its order."""
-    import dataclasses
-
-    import polars as pl
-
     sliced = dataclasses.replace(view, **({"node": None, "carrier": None, "channel": None} | {dimension: value}))
     contacts = data.cause_contacts(run, sliced)
     listing = (contacts.filter(pl.col("avoidable").fill_null(False)).sort("created_at", descending=True)
@@ -168,13 +158,10 @@ def orders_behind(view: View, run: str, dimension: str, value: str, key: str) ->
         st.caption("Select a row to open its order's timeline.")
 
 
-def current_actor():  # type: ignore[no-untyped-def]
+def current_actor() -> Actor:
     """Who is using the app: Streamlit's OIDC login when configured, else a trusted proxy header,
     else the single local user. The role comes from WISMO_ROLES (see core/settings.py)."""
-    from core.settings import get_settings
-    from governance.service import Actor
-
-    settings = get_settings()
+    settings = data.settings()
     name = None
     try:
         if st.user.is_logged_in:

@@ -13,10 +13,10 @@ target_metadata = Base.metadata
 
 def run() -> None:
     connection = config.attributes.get("connection")
-    if connection is None:
-        from core.settings import get_settings
-
-        url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    if connection is None:  # alembic's own command line: the URL comes from its configuration
+        url = config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise SystemExit("set sqlalchemy.url (or run `wismo db upgrade`, which migrates the configured store)")
         with create_engine(url).connect() as conn:
             context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
             with context.begin_transaction():

@@ -51,13 +51,13 @@ def any_store(store_url):  # type: ignore[no-untyped-def]
 
 
 def _env(monkeypatch, store, **settings: str) -> None:  # type: ignore[no-untyped-def]
-    from core.settings import get_settings
+    from tests.conftest import fresh_settings
 
     monkeypatch.setenv("WISMO_DATABASE_URL", store.url.render_as_string(hide_password=False))
     monkeypatch.setenv("WISMO_PUBLIC_URL", BASE)
     for k, v in settings.items():
         monkeypatch.setenv(f"WISMO_{k.upper()}", v)
-    get_settings.cache_clear()
+    fresh_settings()
 
 
 def test_one_alert_per_breach_then_nothing_on_the_second_run(any_store, monkeypatch):

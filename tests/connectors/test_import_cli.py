@@ -33,13 +33,13 @@ BASE = {
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    from core.settings import get_settings
     from store import open_store
+    from tests.conftest import fresh_settings
 
     url = f"sqlite:///{tmp_path}/import.db"
     monkeypatch.setenv("WISMO_DATABASE_URL", url)
     monkeypatch.setenv("WISMO_IMPORTS_DIR", str(tmp_path / "imports"))
-    get_settings.cache_clear()
+    fresh_settings()
     base = tmp_path / "base"
     base.mkdir()
     for name, body in BASE.items():

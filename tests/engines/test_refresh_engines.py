@@ -20,10 +20,10 @@ FACTS = "SELECT exception_id, covered, decided, first_notice_at FROM exception_f
 
 
 def _use(monkeypatch, url: str) -> None:  # type: ignore[no-untyped-def]
-    from core.settings import get_settings
+    from tests.conftest import fresh_settings
 
     monkeypatch.setenv("WISMO_DATABASE_URL", url)
-    get_settings.cache_clear()
+    fresh_settings()
 
 
 def _rows(url: str, sql: str) -> list:
@@ -71,10 +71,12 @@ def test_kpis_on_duckdb_scan_a_parquet_folder_in_place(tmp_path, monkeypatch):
     duckdb = runner.invoke(app, [*args, "--engine", "duckdb"])
     assert polars.exit_code == duckdb.exit_code == 0, duckdb.output
     assert polars.output == duckdb.output and polars.output.count("\n") > 20
-    from metrics.engines import inputs, open_backend
+    from core.settings import EngineConfig
+    from metrics.engines import open_backend
+    from services.sources import inputs
 
-    be = open_backend("duckdb", source=str(tmp_path / "pq"))
-    assert inputs(be, str(tmp_path / "pq")) is None  # DuckDB scans the files itself: nothing read into Python
+    be = open_backend(EngineConfig("duckdb"), source=str(tmp_path / "pq"))
+    assert inputs(be, str(tmp_path / "pq"), "unused://") is None  # DuckDB scans the files itself: nothing read into Python
 
 
 def test_kpis_on_streaming_polars_scan_a_parquet_folder_in_place(tmp_path, monkeypatch):
@@ -90,13 +92,15 @@ def test_kpis_on_streaming_polars_scan_a_parquet_folder_in_place(tmp_path, monke
     monkeypatch.setenv("WISMO_POLARS_STREAMING", "true")
     monkeypatch.setenv("WISMO_SPILL_DIR", str(tmp_path / "spill"))
     (tmp_path / "spill").mkdir()
-    from core.settings import get_settings
+    from tests.conftest import fresh_settings
 
-    get_settings.cache_clear()
-    from metrics.engines import inputs, open_backend
+    fresh_settings()
+    from metrics.engines import open_backend
+    from services.sources import inputs
+    from wismo.context import engine
 
-    be = open_backend("polars", source=str(tmp_path / "pq"))
-    assert inputs(be, str(tmp_path / "pq")) is None  # nothing read into Python
+    be = open_backend(engine("polars"), source=str(tmp_path / "pq"))
+    assert inputs(be, str(tmp_path / "pq"), "unused://") is None  # nothing read into Python
     from metrics.engine import causes
 
     assert causes(None, cfg.as_of, backend=be).height > 20
@@ -113,12 +117,13 @@ def test_duckdb_memory_limit_and_spill_folder_come_from_settings(tmp_path, monke
     WISMO_SPILL_DIR; derived facts are DuckDB tables (nothing materialised through Python)."""
     monkeypatch.setenv("WISMO_DUCKDB_MEMORY_LIMIT", "1GB")
     monkeypatch.setenv("WISMO_SPILL_DIR", str(tmp_path))
-    from core.settings import get_settings
+    from tests.conftest import fresh_settings
 
-    get_settings.cache_clear()
+    fresh_settings()
     from metrics.engines import open_backend
+    from wismo.context import engine
 
-    be = open_backend("duckdb")
+    be = open_backend(engine("duckdb"))
     [(limit, spill)] = be.con.execute(  # type: ignore[attr-defined]
         "SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()
     assert limit == "953.6 MiB" and spill.startswith(str(tmp_path / "wismo-duckdb-"))  # 1 GB = 10^9 bytes
@@ -128,15 +133,16 @@ def test_duckdb_memory_limit_and_spill_folder_come_from_settings(tmp_path, monke
     fact = be.materialise(be.frame(pl.DataFrame({"a": [1, 2, 3]})).filter(nw.col("a") > 1))
     assert be.con.execute("SELECT count(*) FROM wismo_fact_1").fetchall() == [(2,)]  # type: ignore[attr-defined]
     assert be.collect(fact)["a"].to_list() == [2, 3]
-    get_settings.cache_clear()
+    fresh_settings()
 
 
 @pytest.mark.xdist_group("pushdown")
 def test_governed_carrier_sla_reaches_an_engine_that_holds_the_tables(pg_admin):
     """Inside PostgreSQL the engine reads the store's own carriers table; the governed SLA (C1 24 h → 26 h)
     still applies: week of 29 Dec 3/6 → 4/6 on time, as worked by hand in tests/governance/test_settings.py."""
+    from core.settings import EngineConfig
     from governance.service import Actor, Governance
-    from metrics.cube import refresh
+    from services.refresh import refresh
     from store import bulk
     from tests.metrics.test_kpis import ACTIVATION
 
@@ -145,10 +151,9 @@ def test_governed_carrier_sla_reaches_an_engine_that_holds_the_tables(pg_admin):
     with pg.database(pg_admin) as url:
         make_store(url, dict(ACTIVATION))
         store = open_store(url)
-        refresh(store, engine="pushdown")
+        refresh(store, EngineConfig("pushdown"))
         assert bulk.read_sql(store, sql).rows()[0] == (3.0, 6.0)
-        Governance(store, Actor("ana", "admin")).set_carrier_sla("C1", activation_sla_hours=26, reason="amendment",
-                                                                 refresh=False)
-        refresh(store, engine="pushdown")
+        Governance(store, Actor("ana", "admin"), on_figures_changed=lambda: refresh(store, EngineConfig("pushdown"))
+                   ).set_carrier_sla("C1", activation_sla_hours=26, reason="amendment")
         assert bulk.read_sql(store, sql).rows()[0] == (4.0, 6.0)
         store.engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from sqlalchemy import text
@@ -95,13 +96,13 @@ def test_cli_export_and_verify(tmp_path, monkeypatch):
 
     from typer.testing import CliRunner
 
-    from core.settings import get_settings
+    from tests.conftest import fresh_settings
     from wismo.cli import app
 
     monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/g.db")
     monkeypatch.setenv("WISMO_USER", "vic")
     monkeypatch.setenv("WISMO_ROLES", '{"ana": "admin", "vic": "viewer"}')
-    get_settings.cache_clear()
+    fresh_settings()
     runner = CliRunner()
     out = runner.invoke(app, ["governance", "export", "--format", "json"])
     assert out.exit_code == 0, out.output
@@ -113,7 +114,7 @@ def test_cli_export_and_verify(tmp_path, monkeypatch):
     assert runner.invoke(app, ["governance", "verify"]).output.strip() == "audit chain intact"
     from store import open_store
 
-    with open_store().engine.begin() as conn:
+    with open_store(os.environ["WISMO_DATABASE_URL"]).engine.begin() as conn:
         conn.execute(text("UPDATE gov_audit SET actor = 'mallory' WHERE seq = 1"))
     bad = runner.invoke(app, ["governance", "verify"])
     assert bad.exit_code == 1 and "TAMPERED: row 1 was changed" in bad.output

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from core.settings import EngineConfig
 from governance.service import Actor, Governance
 from metrics import views
-from metrics.governed import effective_rules, effective_targets
+from services import figures
+from services.governed import rules as effective_rules
+from services.governed import targets as effective_targets
+from services.refresh import refresh
 from store import bulk
 from tests.metrics.build import frames, t
 from tests.metrics.test_causes import CARRIERS, CASES, merge
@@ -14,6 +18,12 @@ from tests.metrics.test_kpis import WISMO
 from tests.pages.test_pages import make_store
 
 ADMIN, EDITOR = Actor("ana", "admin"), Actor("eli", "editor")
+
+
+def admin(store) -> Governance:  # type: ignore[no-untyped-def]
+    """The workspace as an admin, recomputing the figures (in memory) after a change that alters them, as
+    the CLI and the dashboard do with the configured engine."""
+    return Governance(store, ADMIN, on_figures_changed=lambda: refresh(store, EngineConfig()))
 
 
 def _url(store) -> str:  # type: ignore[no-untyped-def]
@@ -24,12 +34,12 @@ def test_target_change_is_versioned_audited_and_changes_the_status(store):
     """WISMO week of 29 Dec is 2.0 per shipped order: red against 0.06/0.09, green against 2.5/3.0."""
     make_store(_url(store), dict(WISMO))
     period = t("2025-12-29 00:00").date()
-    tile = views.tiles(store, views.View(), period, ["wismo_contact_rate"])[0]
+    tile = figures.tiles(store, views.View(), period, ["wismo_contact_rate"])[0]
     assert (tile.value, tile.status) == (2.0, "red")
     g = Governance(store, ADMIN)
     version = g.set_target("wismo_contact_rate", green=2.5, red=3.0, reason="fixture scale")
     assert version == 1 and effective_targets(store)["wismo_contact_rate"].green == 2.5
-    tile = views.tiles(store, views.View(), period, ["wismo_contact_rate"])[0]
+    tile = figures.tiles(store, views.View(), period, ["wismo_contact_rate"])[0]
     assert tile.status == "green" and tile.target.red == 3.0
     last = g.audit()[-1]
     assert (last["action"], last["entity_id"], last["actor"]) == ("set targets", "wismo_contact_rate", "ana")
@@ -41,7 +51,7 @@ def test_who_may_change_targets_and_thresholds(store):
     """Editors change targets, not thresholds (refusal audited); viewers neither; green worse than red refused."""
     assert Governance(store, EDITOR).set_target("wismo_contact_rate", green=0.05, red=0.08, reason="new") == 1
     with pytest.raises(PermissionError):
-        Governance(store, EDITOR).set_thresholds(stale_scan_hours=60, refresh=False)
+        Governance(store, EDITOR).set_thresholds(stale_scan_hours=60)
     with pytest.raises(PermissionError):
         Governance(store, Actor("vic", "viewer")).set_target("wismo_contact_rate", green=0.04, red=0.08)
     assert Governance(store, EDITOR).audit()[-1]["outcome"] == "refused"
@@ -55,7 +65,7 @@ def test_threshold_change_makes_a_new_rule_version_and_refreshes(store):
     make_store(_url(store), data)
     cause = lambda: bulk.read_sql(store, "SELECT cause FROM contact_causes")["cause"].to_list()  # noqa: E731
     assert cause() == ["tracking_stale"]
-    version = Governance(store, ADMIN).set_thresholds(stale_scan_hours=72, reason="peak: carriers scan less often")
+    version = admin(store).set_thresholds(stale_scan_hours=72, reason="peak: carriers scan less often")
     assert effective_rules(store).version == f"2025.1+g{version}"
     assert cause() == ["true_demand"]
     runs = bulk.read_sql(store, "SELECT rule_version FROM metric_runs ORDER BY started_at")["rule_version"].to_list()
@@ -68,18 +78,18 @@ def test_cli_set_target_respects_roles(tmp_path, monkeypatch):
     """The single local user (no roles configured) may set a target; a configured viewer may not."""
     from typer.testing import CliRunner
 
-    from core.settings import get_settings
+    from tests.conftest import fresh_settings
     from wismo.cli import app
 
     monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/s.db")
     monkeypatch.setenv("WISMO_USER", "vic")
-    get_settings.cache_clear()
+    fresh_settings()
     runner = CliRunner()
     ok = runner.invoke(app, ["governance", "set-target", "wismo_contact_rate", "--green", "0.05", "--red", "0.08",
                              "--reason", "new baseline"])
     assert ok.exit_code == 0 and "targets version 1" in ok.output
     monkeypatch.setenv("WISMO_ROLES", '{"ana": "admin"}')
-    get_settings.cache_clear()
+    fresh_settings()
     refused = runner.invoke(app, ["governance", "set-target", "wismo_contact_rate", "--green", "0.04", "--red",
                                   "0.08", "--reason", "try"])
     assert refused.exit_code == 1 and "vic (viewer) may not change targets" in refused.output
@@ -94,8 +104,8 @@ def test_carrier_activation_sla_feeds_the_figures(store):
     sql = ("SELECT period_start, numerator, denominator FROM kpi_cube WHERE kpi = 'tracking_activation_ontime' "
            "AND grain = 'week' AND dimension = 'all' ORDER BY period_start")
     assert bulk.read_sql(store, sql).rows()[0][1:] == (3.0, 6.0)
-    version = Governance(store, ADMIN).set_carrier_sla("C1", activation_sla_hours=26, escalation_contact="ops@c1",
-                                                       reason="contract amendment")
+    version = admin(store).set_carrier_sla("C1", activation_sla_hours=26, escalation_contact="ops@c1",
+                                           reason="contract amendment")
     assert bulk.read_sql(store, sql).rows()[0][1:] == (4.0, 6.0)
     assert effective_rules(store).version == f"2025.1+g{version}"
     with pytest.raises(KeyError, match="no carrier"):
@@ -109,8 +119,8 @@ def test_non_finite_or_absurd_thresholds_and_slas_are_refused_before_they_are_st
     make_store(_url(store), {"carriers": frames(carriers=CARRIERS)["carriers"]})
     gov = Governance(store, ADMIN)
     with pytest.raises(ValueError, match="activation_sla_hours"):
-        gov.set_thresholds(activation_sla_hours=value, reason="typo", refresh=False)
+        gov.set_thresholds(activation_sla_hours=value, reason="typo")
     with pytest.raises(ValueError, match="activation_sla_hours"):
-        gov.set_carrier_sla(CARRIERS[0]["carrier_id"], activation_sla_hours=value, reason="typo", refresh=False)
+        gov.set_carrier_sla(CARRIERS[0]["carrier_id"], activation_sla_hours=value, reason="typo")
     assert effective_rules(store).version == "2025.1"
     assert bulk.read_sql(store, "SELECT count(*) AS n FROM gov_settings_versions")["n"][0] == 0

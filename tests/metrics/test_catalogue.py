@@ -31,7 +31,6 @@ def test_every_measure_has_a_unit_set_and_every_kpi_a_definition():
 @pytest.mark.parametrize(("mutate", "says"), [
     (lambda d: d["kpis"].append(dict(d["kpis"][0])), "duplicate KPI ids"),
     (lambda d: d["kpis"][0].update(numerator="nope"), "measure 'nope' is not declared"),
-    (lambda d: d["measures"][0].update(unit_set="nowhere"), "unknown unit set"),
     (lambda d: d["kpis"][1]["target"].update(green=0.5, red=0.9), "worse than red"),
 ])
 def test_a_broken_catalogue_is_refused(mutate, says):
@@ -42,6 +41,25 @@ def test_a_broken_catalogue_is_refused(mutate, says):
     mutate(data)
     with pytest.raises(ValueError, match=says):
         Catalogue.model_validate(data)
+
+
+def test_definitions_naming_what_the_engine_lacks_are_refused_by_name():
+    """A measure counting a unit set the engine does not have, or a cause no rule implements, is refused
+    before anything is computed."""
+    from metrics.catalogue import HERE, RuleSet
+    from metrics.engine import check_definitions
+
+    data = yaml.safe_load((HERE / "catalogue.yaml").read_text())
+    data["measures"][0].update(unit_set="nowhere")
+    with pytest.raises(ValueError, match=r"unit sets the engine does not have: \['nowhere'\]"):
+        check_definitions(Catalogue.model_validate(data), load_rules())
+    rules = load_rules().model_dump()
+    rules["causes"] = list(rules["causes"])
+    rules["causes"].insert(1, {"id": "moon_phase", "avoidable": True, "label": "Moon phase",
+                               "description": "The moon was full when the customer asked."})
+    with pytest.raises(ValueError, match="no rule implements: \\['moon_phase'\\]"):
+        check_definitions(load_catalogue(), RuleSet.model_validate(rules))
+    check_definitions(load_catalogue(), load_rules())
 
 
 def test_rule_set_is_versioned_with_the_spec_defaults():

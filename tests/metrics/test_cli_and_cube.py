@@ -9,12 +9,14 @@ import json
 import polars as pl
 from typer.testing import CliRunner
 
+from core.settings import EngineConfig
 from metrics.catalogue import load_catalogue
-from metrics.cube import latest_run, refresh
 from metrics.engine import Request, compute
 from services.demo import DemoConfig, generate, write
 from services.loading import load
+from services.refresh import refresh
 from store import bulk
+from store.queries import latest_run
 from tests.metrics.test_kpis import WISMO
 from wismo.cli import app
 
@@ -81,7 +83,7 @@ def test_refresh_materialises_every_grain_and_cut(store, tmp_path):
     frames = generate(CFG)
     folder = _folder(tmp_path, frames)
     assert load(folder, store, user="t", as_of=CFG.as_of, rejects_dir=tmp_path).landed
-    result = refresh(store)
+    result = refresh(store, EngineConfig())
     assert result.as_of == CFG.as_of
     cube = bulk.read_sql(store, "SELECT kpi, grain, dimension, dimension_value, period_start, numerator, denominator "
                                 "FROM kpi_cube", {"period_start": pl.Date})
@@ -93,8 +95,8 @@ def test_refresh_materialises_every_grain_and_cut(store, tmp_path):
         assert got.sort(key).select(*key, "numerator", "denominator").equals(
             want.sort(key).select(*key, "numerator", "denominator"))
     run = latest_run(store)
-    assert run and run["rule_version"] == "2025.1" and run["figures"] == cube.height
-    refresh(store)  # a second refresh replaces, never duplicates
+    assert run and run.rule_version == "2025.1" and run.figures == cube.height
+    refresh(store, EngineConfig())  # a second refresh replaces, never duplicates
     assert bulk.read_sql(store, "SELECT count(*) AS n FROM kpi_cube")["n"][0] == cube.height
 
 

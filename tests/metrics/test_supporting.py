@@ -6,10 +6,12 @@ import polars as pl
 import pytest
 
 from core.contract import LOAD_ORDER, TABLES
-from metrics.cube import refresh
+from core.settings import EngineConfig
 from metrics.engine import context
 from metrics.supporting import contact_causes, event_latency
-from metrics.views import View, cause_contacts
+from metrics.views import View
+from services.figures import cause_contacts
+from services.refresh import refresh
 from store import bulk
 from tests.metrics.build import frames, t
 from tests.metrics.test_kpis import AS_OF_1, ENGINES, WISMO, event, ship
@@ -38,7 +40,7 @@ def test_drill_down_slices_contacts_as_the_cube_does(store):
     frames = dict(WISMO, order_lines=WISMO["order_lines"].with_columns(
         sku=pl.lit("SKU1"), quantity=pl.lit(1), promised_from_stock=pl.lit(True)))
     bulk.write(store, frames, {n: TABLES[n].key for n in frames}, [n for n in LOAD_ORDER if n in frames])
-    refresh(store, as_of=t(AS_OF_1))
+    refresh(store, EngineConfig(), as_of=t(AS_OF_1))
     ids = lambda view: sorted(cause_contacts(store, view)["contact_id"].to_list())  # noqa: E731
     assert ids(View(node="N1")) == ["K1", "K2", "K5"]
     assert ids(View(carrier="unassigned")) == ["K5"]

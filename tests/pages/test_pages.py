@@ -10,7 +10,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.contract import TABLES
-from metrics.cube import refresh
+from core.settings import EngineConfig
+from services.refresh import refresh
 from store import bulk, open_store
 from tests.metrics.build import t
 from tests.metrics.test_kpis import WISMO
@@ -35,7 +36,7 @@ def make_store(url: str, frames: dict[str, pl.DataFrame], as_of: str = "2026-01-
                  if not c.nullable and fill.get(c.kind) is not None]
         filled[name] = df.with_columns(exprs)
     bulk.write(store, filled, keys, [n for n in TABLES if n in filled])
-    refresh(store, as_of=t(as_of))
+    refresh(store, EngineConfig(), as_of=t(as_of))
     store.engine.dispose()
 
 
@@ -53,9 +54,9 @@ def fixture_frames(node_names: tuple[str, str] = ("East DC", "Main St store")) -
 def app_env(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path}/app.db"
     monkeypatch.setenv("WISMO_DATABASE_URL", url)
-    from core.settings import get_settings
+    from tests.conftest import fresh_settings
 
-    get_settings.cache_clear()
+    fresh_settings()
     st.cache_data.clear()
     st.cache_resource.clear()
     return url
@@ -157,11 +158,11 @@ def test_empty_store_says_why(app_env):
 
 
 def _as(monkeypatch, user: str) -> None:  # type: ignore[no-untyped-def]
-    from core.settings import get_settings
+    from tests.conftest import fresh_settings
 
     monkeypatch.setenv("WISMO_USER", user)
     monkeypatch.setenv("WISMO_ROLES", '{"eli": "editor", "vic": "viewer"}')
-    get_settings.cache_clear()
+    fresh_settings()
 
 
 def test_governance_page_viewer_cannot_change(app_env, monkeypatch):

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from metrics.catalogue import load_catalogue, load_rules
 from metrics.engine import Request, compute, context
-from metrics.portable import backend
+from metrics.portable import PolarsBackend
 from services.demo import DemoConfig, generate, write
 from services.loading import load
 from store import open_store
@@ -26,10 +26,10 @@ WORD = {"green": "on target", "amber": "watch", "red": "off target", "none": "no
 
 
 def _use(monkeypatch, url: str) -> None:  # type: ignore[no-untyped-def]
-    from core.settings import get_settings
+    from tests.conftest import fresh_settings
 
     monkeypatch.setenv("WISMO_DATABASE_URL", url)
-    get_settings.cache_clear()
+    fresh_settings()
 
 
 def pdf_text(path) -> tuple[int, str]:  # type: ignore[no-untyped-def]
@@ -71,9 +71,10 @@ def test_pdf_figures_match_the_metrics_layer(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path}/demo.db"
     store = open_store(url)
     assert load(folder, store, user="t", as_of=CFG.as_of, rejects_dir=tmp_path).landed
-    from metrics.cube import refresh
+    from core.settings import EngineConfig
+    from services.refresh import refresh
 
-    refresh(store, as_of=CFG.as_of)
+    refresh(store, EngineConfig(), as_of=CFG.as_of)
     _use(monkeypatch, url)
     out = tmp_path / "brief.pdf"
     result = runner.invoke(app, ["brief", "--out", str(out)])
@@ -85,7 +86,7 @@ def test_pdf_figures_match_the_metrics_layer(tmp_path, monkeypatch):
     from store import bulk
 
     tables = {t: bulk.read_table(store, t) for t in TABLES}  # the loaded rows, typed
-    ctx = context(tables, CFG.as_of, "week", load_rules(), backend("polars"))
+    ctx = context(tables, CFG.as_of, "week", load_rules(), PolarsBackend())
     figures = compute(ctx, Request(as_of=CFG.as_of, grain="week", cut="all", kpis=tuple(k.id for k in EIGHT)))
     complete = [d for d in figures["period_start"].unique().sort().to_list()
                 if d + dt.timedelta(days=7) <= CFG.as_of.date()]

@@ -41,12 +41,14 @@ def test_migrations_create_every_table(store):
 
 def test_default_store_is_sqlite_in_wal_mode_under_data(tmp_path, monkeypatch):
     """With no configuration the store is ./data/wismo.db in WAL mode, created on first use."""
-    from core.settings import get_settings
+    from tests.conftest import fresh_settings
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("WISMO_DATABASE_URL")
-    get_settings.cache_clear()
-    s = open_store()
+    fresh_settings()
+    from wismo.context import store
+
+    s = store()
     assert Path(s.url.database) == tmp_path / "data" / "wismo.db"
     with s.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"

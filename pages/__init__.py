@@ -1,0 +1,1 @@
+"""The dashboard pages (run by app.py through st.navigation): layout only."""

@@ -1,0 +1,137 @@
+"""Recomputing the figures into the store, with the engine the installation (or ``--engine``) chose, and
+telling whether the figures in the store cover the newest load and the rules in force.
+
+As-of rule: a refresh without ``as_of`` uses the newer of the newest landed load's as-of and the last
+refresh's (a re-refresh after a governed change keeps the figures' as-of); with neither, now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from dataclasses import dataclass
+
+import polars as pl
+
+from core.contract import TABLES
+from core.settings import EngineConfig
+from metrics.catalogue import RuleSet
+from metrics.cube import build
+from metrics.engines import holds_tables, open_backend
+from metrics.governed import apply_carrier_slas
+from services import governed
+from store import bulk, queries
+from store.db import Store
+
+CUBE_KEYS = {"kpi_cube": ("kpi", "grain", "dimension", "dimension_value", "period_start"),
+             "contact_causes": ("contact_id",), "contact_states": ("contact_id",),
+             "carrier_latency": ("grain", "carrier_id", "period_start"), "exception_facts": ("exception_id",),
+             "metric_runs": ("run_id",)}
+REPLACED = [t for t in CUBE_KEYS if t != "metric_runs"]
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    run_id: str
+    as_of: dt.datetime
+    rule_version: str
+    engine: str
+    seconds: float
+    figures: int
+    causes: int
+
+
+def default_as_of(store: Store) -> dt.datetime:
+    return queries.newest_as_of(store) or dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def refresh(store: Store, engine: EngineConfig, as_of: dt.datetime | None = None,
+            rules: RuleSet | None = None) -> RefreshResult:
+    """Recompute every figure into the store, replacing the previous ones in one transaction: a refresh
+    that fails leaves the previous figures in place (``coverage`` then reports them stale).
+
+    Without ``rules``, the rules in force: the repo's defaults with the newest governed thresholds."""
+    rules = rules or governed.rules(store)
+    as_of = as_of or default_as_of(store)
+    started = time.perf_counter()
+    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    slas = governed.carrier_slas(store)
+    be = open_backend(engine, store_url=store.url.render_as_string(hide_password=False))
+    tables: dict[str, pl.DataFrame] | None
+    overrides: dict[str, pl.DataFrame] | None = None
+    try:
+        if holds_tables(be, tuple(TABLES)):
+            # the engine holds the tables (inside PostgreSQL, a Spark catalog): only the carriers, with their
+            # governed SLAs, go over from here
+            held = be.table("carriers")
+            assert held is not None
+            tables, overrides = None, apply_carrier_slas({"carriers": be.collect(held)}, slas)
+        else:
+            tables = apply_carrier_slas({t: bulk.read_table(store, t) for t in TABLES}, slas)
+        built = build(tables, as_of, rules, be, run_id, overrides)
+    finally:
+        close = getattr(be, "close", None)
+        if close:
+            close()
+    seconds = time.perf_counter() - started
+    figures, n_causes = built["kpi_cube"].height, built["contact_causes"].height
+    built["metric_runs"] = pl.DataFrame(
+        [{"run_id": run_id, "started_at": dt.datetime.now(dt.UTC), "seconds": seconds, "as_of": as_of,
+          "rule_version": rules.version, "engine": engine.name, "figures": figures, "causes": n_causes}],
+        schema_overrides={"started_at": pl.Datetime("us", "UTC"), "as_of": pl.Datetime("us", "UTC")})
+    bulk.write(store, built, CUBE_KEYS, list(CUBE_KEYS), replace=REPLACED)
+    return RefreshResult(run_id, as_of, rules.version, engine.name, seconds, figures, n_causes)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether the figures in the store are current: they cover the newest landed load and were computed
+    with the rules in force."""
+
+    run: queries.RunRow | None
+    newest_load: queries.LoadRow | None
+    rule_version: str  # in force now
+
+    @property
+    def missing_load(self) -> bool:
+        """A load landed after the figures were computed (its refresh failed or was killed)."""
+        return (self.newest_load is not None
+                and (self.run is None or self.newest_load.finished_at > self.run.started_at))
+
+    @property
+    def old_rules(self) -> bool:
+        return self.run is not None and self.run.rule_version != self.rule_version
+
+    @property
+    def stale(self) -> bool:
+        return self.missing_load or self.old_rules
+
+    def words(self) -> str:
+        """What is wrong, in one sentence ('' when current)."""
+        if self.missing_load and self.newest_load is not None:
+            since = (f"the figures (as of {self.run.as_of:%Y-%m-%d %H:%M} UTC) do not include it"
+                     if self.run else "there are no figures yet")
+            return (f"Figures are stale: load {self.newest_load.load_id} landed at "
+                    f"{self.newest_load.finished_at:%Y-%m-%d %H:%M} UTC and {since}; run `wismo refresh`.")
+        if self.old_rules and self.run is not None:
+            return (f"Figures are stale: computed with rules {self.run.rule_version}, rules {self.rule_version} "
+                    "are in force; run `wismo refresh`.")
+        return ""
+
+
+def coverage(store: Store) -> Coverage:
+    return Coverage(queries.latest_run(store), queries.latest_load(store, "landed"), governed.rules(store).version)
+
+
+def ensure_current(store: Store, engine: EngineConfig) -> tuple[Coverage, str | None]:
+    """Refresh when the figures are stale (a load's refresh that died is retried by the next command that
+    needs figures). Returns the coverage after, and the refresh's error if it failed again."""
+    cov = coverage(store)
+    if not cov.stale:
+        return cov, None
+    try:
+        refresh(store, engine)
+    except Exception as err:  # noqa: BLE001 - any failure leaves the previous figures; it is reported
+        return coverage(store), f"{type(err).__name__}: {err}"
+    return coverage(store), None

@@ -1,0 +1,116 @@
+"""What every ``wismo`` command shares: the settings (read once, here), the store, the engine, the as-of
+parser, and the printing of check reports. The commands live in wismo/cli.py, wismo/governance_cli.py
+and wismo/import_cli.py.
+
+Exit codes: 0 done; 1 refused or failed (bad data, a failed delivery, a refused change, no figures);
+2 a usage error; 3 a load landed but its figures could not be recomputed (they are stale: the banner,
+the brief and alerts say so, and the next command that needs figures retries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+import typer
+
+from core.settings import EngineConfig, Settings
+from data_checks.parse import parse_timestamps
+from data_checks.runner import CheckReport
+from governance.service import Actor, Governance
+from services.loading import counts, load_and_refresh
+from services.refresh import RefreshResult, refresh
+from store import open_store
+from store.db import Store
+
+EXIT_REFUSED, EXIT_USAGE, EXIT_STALE = 1, 2, 3
+
+
+@cache
+def settings() -> Settings:
+    """WISMO_* and .env, read once per command."""
+    return Settings()
+
+
+@cache
+def store() -> Store:
+    return open_store(settings().database_url)
+
+
+def engine(name: str | None = None) -> EngineConfig:
+    """The configured engine (WISMO_ENGINE), or ``--engine``."""
+    try:
+        return settings().engine_config(name)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+
+
+def actor() -> Actor:
+    s = settings()
+    user = s.who()
+    return Actor(user, s.role_of(user))
+
+
+def governance() -> Governance:
+    """The workspace as the command's user; a change that alters the figures recomputes them with the
+    configured engine."""
+    gov = Governance(store(), actor(), on_figures_changed=lambda: recompute(None))
+    gov.seed_if_empty()
+    return gov
+
+
+def as_of(value: str | None) -> dt.datetime | None:
+    """An ISO 8601 instant from the command line (UTC when it has no offset)."""
+    if value is None:
+        return None
+    ts, _ = parse_timestamps(pl.lit(value))
+    got = pl.select(ts).item()
+    if got is None:
+        raise typer.BadParameter(f"'{value}' is not an ISO 8601 timestamp (e.g. 2026-01-05T00:00:00Z)")
+    assert isinstance(got, dt.datetime)
+    return got
+
+
+def recompute(when: dt.datetime | None, engine_name: str | None = None) -> RefreshResult:
+    r = refresh(store(), engine(engine_name), as_of=when)
+    typer.echo(f"figures refreshed: {r.figures:,} KPI rows, {r.causes:,} contact causes, as-of "
+               f"{r.as_of:%Y-%m-%dT%H:%M:%SZ}, rules {r.rule_version}, engine {r.engine}, {r.seconds:.1f} s")
+    return r
+
+
+def print_report(report: CheckReport) -> None:
+    for f in report.blocking + report.warnings:
+        tag = "REFUSED" if f.severity == "blocking" else "warning"
+        limit = 20 if f.severity == "blocking" else 3
+        typer.echo(f"{tag:8} {f.table}.{f.column} [{f.rule}] {f.message}: {f.failing} row(s) in {f.file}")
+        for r, v in list(zip(f.rows, f.values or [None] * len(f.rows), strict=False))[:limit]:
+            typer.echo(f"         row {r} (line {r + 1}): {v!r}")
+        if len(f.rows) > limit:
+            typer.echo(f"         … and {len(f.rows) - limit} more (see the rejects file)")
+    passed = sum(1 for f in report.findings if f.passed)
+    typer.echo(f"checks: {passed} passed, {len(report.blocking)} blocking failed, {len(report.warnings)} warnings")
+
+
+def load_folder(folder: Path, when: dt.datetime | None) -> None:
+    """Check and land ``folder``, then recompute the figures with the configured engine."""
+    s = settings()
+    typer.echo(f"store: {store().display_url}")
+    got = load_and_refresh(folder, store(), user=s.who(), engine=engine(), as_of=when, rejects_dir=s.rejects_dir,
+                           progress=typer.get_text_stream("stderr").isatty())
+    result = got.load
+    print_report(result.report)
+    if not result.landed:
+        typer.echo(f"load {result.load_id} REFUSED: nothing was written. Rejects: {result.rejects_file}", err=True)
+        raise typer.Exit(EXIT_REFUSED)
+    typer.echo(f"load {result.load_id} landed: " + ", ".join(f"{k} {v:,}" for k, v in result.written.items()))
+    typer.echo("store rows: " + ", ".join(f"{k} {v:,}" for k, v in counts(store()).items()))
+    if got.refresh_error:
+        typer.echo(f"figures NOT refreshed: {got.refresh_error}. The load is in the store; the previous figures "
+                   "stay in place and are marked stale. Fix the cause, then run `wismo refresh`.", err=True)
+        raise typer.Exit(EXIT_STALE)
+    r = got.refresh
+    assert r is not None
+    typer.echo(f"figures refreshed: {r.figures:,} KPI rows, {r.causes:,} contact causes, as-of "
+               f"{r.as_of:%Y-%m-%dT%H:%M:%SZ}, rules {r.rule_version}, engine {r.engine}, {r.seconds:.1f} s")

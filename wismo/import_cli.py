@@ -1,0 +1,166 @@
+"""``wismo import …`` and ``wismo mapping …``: what retailers' systems produce (tracking aggregators, help
+desks, any extract) turned into contract files, then checked and loaded like any folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from connectors import tracking
+from connectors.contacts import load_map, parse
+from connectors.mapped import copy_native, stage
+from connectors.mapping import apply_file, read_mapping, suggest
+from connectors.staging import Staged, import_folder, write_folder
+from store import bulk
+from wismo.context import EXIT_REFUSED, as_of, load_folder, settings, store
+
+
+def stage_or_refuse(staged: Staged, target: Path, *, skip: bool, kind: str, extra: bool = True) -> None:
+    """Print what an import or mapping made; refuse (exit 1, nothing written or loaded) on any issue
+    unless ``skip``; else write the contract files to ``target``."""
+    for note, n in staged.notes.items():
+        typer.echo(f"  {note}" + (f": {n:,}" if n > 1 else ""))
+    if staged.issues:
+        rejects = settings().rejects_dir
+        rejects.mkdir(parents=True, exist_ok=True)
+        path = rejects / f"{target.name}.unmapped.csv"
+        staged.issues_frame().write_csv(path)
+        for i in staged.issues[:20]:
+            typer.echo(f"UNMAPPED {i.file} row {i.row} [{i.rule}] {i.field}={i.value!r}: {i.message}", err=True)
+        if len(staged.issues) > 20:
+            typer.echo(f"         … and {len(staged.issues) - 20} more (see {path})", err=True)
+        if not skip:
+            typer.echo(f"{kind} REFUSED: {len(staged.issues):,} value(s) could not be mapped; nothing was written. "
+                       f"All of them: {path}", err=True)
+            raise typer.Exit(EXIT_REFUSED)
+        typer.echo(f"{len(staged.issues):,} unmapped record(s) left out (--skip-unmapped); listed in {path}")
+    for t, df in staged.frames.items():
+        typer.echo(f"{t}: {df.height:,} rows")
+    write_folder(staged.frames, target, extra=extra)
+
+
+import_app = typer.Typer(help="Turn what your systems already produce into contract rows: carrier tracking "
+                                "payloads (AfterShip, EasyPost, Shippo) and help-desk tickets (Zendesk, Gorgias).",
+                           no_args_is_help=True)
+mapping_app = typer.Typer(help="Column mappings for CSV/Parquet extracts (applied by `wismo load --mapping`).",
+                          no_args_is_help=True)
+
+
+def _json_files(paths: list[Path]) -> list[Path]:
+    out = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(x for x in p.iterdir() if x.suffix.lower() == ".json")
+        elif p.exists():
+            out.append(p)
+        else:
+            raise typer.BadParameter(f"{p} does not exist")
+    if not out:
+        raise typer.BadParameter("no JSON file given")
+    return out
+
+
+def _deliver_import(staged: Staged, out: Path | None, skip: bool, when: str | None, kind: str) -> None:
+    target = out or import_folder(settings().imports_dir, kind)
+    stage_or_refuse(staged, target, skip=skip, kind=f"import {kind}")
+    if out:
+        typer.echo(f"contract files written to {out} (not loaded): inspect them, then `wismo load {out}`")
+        return
+    load_folder(target, as_of(when))
+
+
+@import_app.command("tracking")
+def import_tracking(
+    files: Annotated[list[Path], typer.Argument(help="JSON files or folders of them: tracking objects or webhook "
+                                                     "bodies, one object or a list.")],
+    fmt: Annotated[str, typer.Option("--format", help="aftership, easypost or shippo.")],
+    out: Annotated[Path | None, typer.Option(help="Write the contract files here instead of loading (with the "
+                                                  "tracking number beside each event).")] = None,
+    skip_unmapped: Annotated[bool, typer.Option(help="Load what maps and list the rest, instead of refusing.")]
+    = False,
+    default_tz: Annotated[str | None, typer.Option(help="IANA zone for local times whose location names none.")]
+    = None,
+    when: Annotated[str | None, typer.Option("--as-of", help="The load's as-of time (default: now).")] = None,
+) -> None:
+    """Vendor tracking payloads → tracking_events (and delivered times on shipments), matched to the store's
+    shipments by tracking number, through the normal checks and all-or-nothing load.
+
+    Statuses map through connectors/config/<format>.yaml (the vendor's code kept in raw_status); times are
+    converted to UTC (local checkpoint times by their location); exact duplicates are dropped. An unknown
+    status, a time with no known zone or a tracking number no shipment carries refuses the import (exit 1)
+    and is listed, unless --skip-unmapped."""
+    try:
+        imported = tracking.parse(fmt, _json_files(files), default_tz)
+    except (ValueError, KeyError) as err:
+        raise typer.BadParameter(str(err)) from None
+    typer.echo(f"{imported.trackings:,} {fmt} tracking object(s), {imported.events.height:,} scans")
+    staged = tracking.to_contract(imported, bulk.read_table(store(), "shipments"), place_all=out is not None)
+    _deliver_import(staged, out, skip_unmapped, when, f"tracking-{fmt}")
+
+
+@import_app.command("contacts")
+def import_contacts(
+    file: Annotated[Path, typer.Argument(help="A Zendesk or Gorgias tickets JSON export, or a CSV extract.")],
+    fmt: Annotated[str, typer.Option("--format", help="zendesk, gorgias or csv.")],
+    config: Annotated[Path | None, typer.Option(help="zendesk/gorgias: your tag/intent → reason, channel and "
+                                                     "satisfaction tables (default: connectors/config/<format>.yaml).")]
+    = None,
+    mapping: Annotated[Path | None, typer.Option(help="csv: the column mapping to contacts (see `wismo mapping "
+                                                      "suggest FILE --table contacts`).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write contacts.csv here instead of loading.")] = None,
+    skip_unmapped: Annotated[bool, typer.Option(help="Load what maps and list the rest, instead of refusing.")]
+    = False,
+    when: Annotated[str | None, typer.Option("--as-of", help="The load's as-of time (default: now).")] = None,
+) -> None:
+    """Help-desk tickets → contacts (reason from tags/intents, channel, bot or agent, csat_score, order id),
+    through the normal checks and all-or-nothing load. A tag set, channel or rating the tables do not list
+    refuses the import (exit 1) and is listed, unless --skip-unmapped."""
+    if fmt == "csv":
+        if mapping is None:
+            raise typer.BadParameter("--format csv needs --mapping FILE (start from `wismo mapping suggest`)")
+        m = read_mapping(mapping)
+        if m.table != "contacts":
+            raise typer.BadParameter(f"{mapping} maps to {m.table}, not contacts")
+        df, issues = apply_file(m, file)
+        staged = Staged({"contacts": df}, issues, {})
+    else:
+        try:
+            staged = parse(fmt, file, load_map(fmt, config))
+        except ValueError as err:
+            raise typer.BadParameter(str(err)) from None
+    _deliver_import(staged, out, skip_unmapped, when, f"contacts-{fmt}")
+
+
+@mapping_app.command("suggest")
+def mapping_suggest(
+    file: Annotated[Path, typer.Argument(help="A CSV or Parquet extract.")],
+    table: Annotated[str, typer.Option(help="The contract table it feeds, e.g. orders.")],
+    out: Annotated[Path | None, typer.Option(help="Write the YAML here (default: print it).")] = None,
+) -> None:
+    """Propose a column mapping from the extract's header and sample values, for you to edit: renames,
+    time formats and zones, enum value maps. Lines it is unsure of say `# check:`."""
+    try:
+        text = suggest(file, table)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    if out:
+        out.write_text(text)
+        typer.echo(f"mapping written to {out}: edit it, then `wismo load FOLDER --mapping {out}`")
+    else:
+        typer.echo(text, nl=False)
+
+
+def load_mapped(folder: Path, mappings: list[Path], when: str | None) -> None:
+    """Convert the mapped extracts of ``folder`` (staged under the imports folder, kept), then load them with
+    the folder's contract files."""
+    try:
+        staged = stage(folder, mappings)
+    except ValueError as err:
+        typer.echo(f"refused: {err}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+    target = import_folder(settings().imports_dir, "mapped")
+    stage_or_refuse(staged, target, skip=False, kind="mapped")
+    copy_native(folder, target, set(staged.frames))
+    load_folder(target, as_of(when))
