@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_BIN ?= /usr/lib/postgresql/15/bin
 
-.PHONY: run test check fast setup setup-test lint types contracts bench clean
+.PHONY: run test check fast setup setup-test system lint types contracts bench clean
 
 run: setup
 	$(VENV)/bin/wismo up
@@ -37,11 +37,21 @@ $(VENV)/.engines: pyproject.toml $(VENV)/.installed
 
 # System parts the tests use: Debian's Chromium (driven by Playwright, never downloaded by it)
 # and the PostgreSQL 15 server binaries (the tests start a throwaway cluster).
-setup-test: setup $(VENV)/.engines
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x $(PG_BIN)/initdb ]; then \
-	  echo "installing Chromium / PostgreSQL 15 from Debian's packages"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql-15 >/dev/null; \
+# Node.js runs the OpenID provider of the sign-in test (oidc-provider, from the npm registry).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+setup-test: system setup $(VENV)/.engines tests/browser/oidc/node_modules/.installed
+
+system:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x $(PG_BIN)/initdb ] || ! command -v npm >/dev/null; then \
+	  echo "installing Chromium / PostgreSQL 15 / Node.js from Debian's packages"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium \
+	    postgresql-15 nodejs npm >/dev/null; \
 	fi
+
+tests/browser/oidc/node_modules/.installed: tests/browser/oidc/package.json
+	cd tests/browser/oidc && npm ci --no-audit --no-fund --silent
+	touch $@
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import data
-from ui.frame import sidebar
+from ui.frame import identity, sidebar, sign_in_page, who_bar
 
 st.set_page_config(page_title="WISMO command centre", page_icon=":package:", layout="wide")
 
@@ -33,7 +33,12 @@ PAGES = {
     ],
 }
 
+ident = identity()
+if ident is None:  # sign-in is configured and nobody is signed in: no page, no figures
+    st.navigation([st.Page(sign_in_page, title="Sign in", url_path="signin")], position="hidden").run()
+    st.stop()
 nav = st.navigation(PAGES)
+who_bar(ident)
 if nav.url_path not in ("quality", "onboarding"):
     if data.status().run is not None:
         st.session_state["view"] = sidebar()

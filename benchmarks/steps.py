@@ -93,19 +93,21 @@ def engine(folder: str, as_of: str, name: str, url: str = "") -> None:
     files where they are, with the settings a user gives them (WISMO_DUCKDB_MEMORY_LIMIT,
     WISMO_SPARK_CONF); pushdown inside PostgreSQL (``url``, already holding the same rows)."""
     from core.contract import TABLES
+    from core.settings import Settings
     from metrics.engine import Request, causes, compute, context
     from metrics.engines import open_backend
-    from metrics.portable import backend
+    from metrics.portable import PolarsBackend
 
     t = time.perf_counter()
     when = dt.datetime.fromisoformat(as_of)
     if name == "polars":
         tables = {n: pl.read_parquet(Path(folder) / f"{n}.parquet") for n in TABLES}
-        ctx = context(tables, when, "week", backend=backend(name))
+        ctx = context(tables, when, "week", backend=PolarsBackend())
     elif name == "polars-streaming":  # what WISMO_POLARS_STREAMING gives `--source FOLDER`
-        ctx = context(None, when, "week", backend=backend("polars", parquet_folder=Path(folder)))
-    else:
-        ctx = context(None, when, "week", backend=open_backend(name, source=url if name == "pushdown" else folder))
+        ctx = context(None, when, "week", backend=PolarsBackend(parquet_folder=Path(folder)))
+    else:  # as a user's settings open it
+        be = open_backend(Settings().engine_config(name), source=url if name == "pushdown" else folder)
+        ctx = context(None, when, "week", backend=be)
     rows = 0
     for cut in ("node", "carrier"):
         rows += compute(ctx, Request(as_of=when, grain="week", cut=cut)).height

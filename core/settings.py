@@ -48,8 +48,12 @@ class Settings(BaseSettings):
     #: Governance roles by user name, e.g. WISMO_ROLES='{"ana": "admin", "eli": "editor"}'. Users not
     #: listed are viewers. With no roles configured, the single local user is admin.
     roles: dict[str, str] = {}
-    #: A header set by a trusted reverse proxy that carries the signed-in user (e.g. X-Forwarded-User).
+    #: A header set by a trusted reverse proxy that carries the signed-in user (e.g. X-Forwarded-User),
+    #: honoured only on requests from WISMO_TRUSTED_PROXIES.
     identity_header: str = ""
+    #: Addresses (IPs or CIDR blocks) of the reverse proxies whose identity header is believed, e.g.
+    #: WISMO_TRUSTED_PROXIES='["10.0.0.5", "10.1.0.0/16"]'. A header from anywhere else is ignored.
+    trusted_proxies: list[str] = []
 
     # ---- engines (metrics/engines.py) -----------------------------------------------------------------
     #: polars (default), duckdb, spark or pushdown (inside the PostgreSQL store).
@@ -99,7 +103,9 @@ class Settings(BaseSettings):
     def who(self) -> str:
         return self.user or os.environ.get("USER") or getpass.getuser()
 
-    def role_of(self, user: str) -> str:
+    def role_of(self, user: str, *, local: bool = True) -> str:
+        """A user's governance role. With no roles configured, the single local user (the CLI, a browser on
+        this machine) is admin and anyone else a viewer."""
         if not self.roles:
-            return "admin"
+            return "admin" if local else "viewer"
         return self.roles.get(user, "viewer")

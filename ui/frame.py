@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
+from governance.identity import Identity, resolve
 from governance.service import Actor
 from metrics.engine import GRAINS
 from metrics.views import View
@@ -158,17 +160,42 @@ def orders_behind(view: View, run: str, dimension: str, value: str, key: str) ->
         st.caption("Select a row to open its order's timeline.")
 
 
-def current_actor() -> Actor:
-    """Who is using the app: Streamlit's OIDC login when configured, else a trusted proxy header,
-    else the single local user. The role comes from WISMO_ROLES (see core/settings.py)."""
-    settings = data.settings()
-    name = None
+def oidc_configured() -> bool:
+    """Whether Streamlit's sign-in (``st.login``) is configured: an ``[auth]`` section in the secrets."""
     try:
-        if st.user.is_logged_in:
-            name = st.user.get("email") or st.user.get("name")
-    except Exception:  # noqa: BLE001 - no auth configured: st.user has no login state
-        name = None
-    if not name and settings.identity_header:
-        name = st.context.headers.get(settings.identity_header)
-    name = str(name or settings.who())
-    return Actor(name, settings.role_of(name))
+        return "auth" in st.secrets
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return False
+
+
+def identity() -> Identity | None:
+    """Who this visitor is (governance/identity.py); None when sign-in is required and not done yet."""
+    oidc = oidc_configured()
+    user = None
+    if oidc and st.user.is_logged_in:
+        user = str(st.user.get("email") or st.user.get("preferred_username") or st.user.get("sub") or "")
+    return resolve(data.settings(), client_ip=st.context.ip_address, headers=dict(st.context.headers),
+                   oidc=oidc, oidc_user=user or None)
+
+
+def sign_in_page() -> None:
+    """What a visitor sees before signing in (sign-in configured): nothing of the data."""
+    st.title("WISMO command centre")
+    st.write("Sign in with your organisation's account to see the figures and the governance workspace.")
+    st.button("Sign in", type="primary", on_click=st.login, key="sign_in")
+
+
+def who_bar(ident: Identity) -> None:
+    """The signed-in user and role in the sidebar (sign out when signed in through OIDC)."""
+    sb = st.sidebar
+    sb.caption(f"{md(ident.actor.name)} · {ident.actor.role}")
+    if ident.how == "oidc":
+        sb.button("Sign out", on_click=st.logout, key="sign_out")
+    if ident.note:
+        sb.warning(ident.note)
+
+
+def current_actor() -> Actor:
+    ident = identity()
+    assert ident is not None  # app.py stops a page before anyone signs in
+    return ident.actor

@@ -319,22 +319,29 @@ def db_upgrade() -> None:
 @app.command()
 def dashboard(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
-    headless: Annotated[bool, typer.Option(help="Do not open a browser.")] = False,
+    address: Annotated[str, typer.Option(help="Address to listen on: 127.0.0.1 (this machine only) or 0.0.0.0 "
+                                              "(the network: configure sign-in first, else it is read-only).")]
+    = "127.0.0.1",
+    headless: Annotated[bool, typer.Option(help="Do not open a browser (the default on a machine without a "
+                                                "display).")] = False,
 ) -> None:
     """Serve the dashboard (streamlit) on the configured store."""
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)]
-    if headless:
-        cmd += ["--server.headless", "true"]
+    show = not headless and bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                 or sys.platform in ("darwin", "win32"))
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+           "--server.address", address, "--server.headless", "false" if show else "true"]
     # Streamlit reads .streamlit/config.toml from its working directory: run it from the project, with the
     # store's URL resolved here (a relative SQLite path means relative to where the user ran wismo).
     env = os.environ.copy() | {"WISMO_DATABASE_URL": store().url.render_as_string(hide_password=False)}
-    typer.echo(f"dashboard: http://localhost:{port}  (Ctrl+C to stop)")
+    host = "localhost" if address in ("127.0.0.1", "localhost", "::1") else address
+    typer.echo(f"dashboard: http://{host}:{port}  (Ctrl+C to stop)")
     raise typer.Exit(subprocess.call(cmd, env=env, cwd=ROOT))
 
 
 @app.command()
 def up(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    address: Annotated[str, typer.Option(help="Address to listen on (default: this machine only).")] = "127.0.0.1",
     headless: Annotated[bool, typer.Option(help="Do not open a browser.")] = False,
 ) -> None:
     """First run: create the store, generate and load the demo data if the store is empty,
@@ -343,7 +350,7 @@ def up(
         typer.echo("empty store: generating and loading the demo data (about a minute)…")
         demo(orders=50_000, weeks=26, seed=7, start="2025-07-07", out=DEMO_DIR, fmt="csv", load=False)
         load_folder(DEMO_DIR, DemoConfig().as_of)
-    dashboard(port=port, headless=headless)
+    dashboard(port=port, address=address, headless=headless)
 
 
 if __name__ == "__main__":
