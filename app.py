@@ -8,11 +8,23 @@ from ui import data
 from ui.frame import identity, sidebar, sign_in_page, who_bar
 
 st.set_page_config(page_title="WISMO command centre", page_icon=":package:", layout="wide")
+st.html("""<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
+@media (max-width: 640px) { [data-testid="stMainBlockContainer"] h1 { font-size: 1.7rem; }
+  [data-testid="stMainBlockContainer"] { padding-top: 1.2rem; } }
+</style>""")
 
+
+def home() -> None:
+    """``/`` opens the overview at ``/overview``, with the link's filters (alerts and bookmarks use either)."""
+    st.switch_page(OVERVIEW, query_params=st.query_params.to_dict())
+
+
+OVERVIEW = st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview")
 PAGES = {
     "Executive review": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview",
-                default=True),
+        st.Page(home, title="Home", url_path="home", default=True, visibility="hidden"),
+        OVERVIEW,
         st.Page("pages/drivers.py", title="Demand drivers", icon=":material/troubleshoot:", url_path="drivers"),
     ],
     "Operations": [
@@ -39,7 +51,6 @@ if ident is None:  # sign-in is configured and nobody is signed in: no page, no 
     st.stop()
 nav = st.navigation(PAGES)
 who_bar(ident)
-if nav.url_path not in ("quality", "onboarding"):
-    if data.status().run is not None:
-        st.session_state["view"] = sidebar()
+if data.status().run is not None:  # the filters on every page, so that moving between pages keeps them
+    st.session_state["view"] = sidebar()
 nav.run()

@@ -26,25 +26,70 @@ class Target(BaseModel):
     red: float
 
 
+UNIT_WORDS = {"per_100": "per 100 shipped orders", "percent": "%", "days": "days"}
+UNIT_SUFFIX = {"per_100": "per_100", "percent": "pct", "days": "days"}  # in numeric downloads' column names
+
+
 class Kpi(BaseModel):
     model_config = ConfigDict(frozen=True)
     id: str
     number: int | None = None
     title: str
+    short: str = Field(max_length=14)  # a column header (the title is its tooltip)
     definition: str = Field(min_length=20)
     unit: Literal["per_100", "percent", "days"]
-    format: str
+    decimals: int = Field(ge=0, le=4)
     good: Literal["up", "down"]
     numerator: str
     denominator: str
     target: Target
+    cuts: tuple[Literal["node", "carrier"], ...] = ("node", "carrier")
     cli: bool = False
     snapshot: bool = False
 
+    @property
+    def scale(self) -> float:
+        """Multiplier from the stored ratio to what people read (per 100, percent, days)."""
+        return 100.0 if self.unit in ("per_100", "percent") else 1.0
+
+    @property
+    def unit_words(self) -> str:
+        return UNIT_WORDS[self.unit]
+
+    def display_parts(self, value: float | None) -> tuple[str, str]:
+        """The number and its unit apart ("13.74", "per 100"), for a tile that sets them in two sizes."""
+        if value is None:
+            return "–", ""
+        return f"{value * self.scale:.{self.decimals}f}", {"per_100": "per 100", "percent": "%", "days": "days"}[self.unit]
+
     def display(self, value: float | None) -> str:
+        """The value as people read it, with its unit: "13.74 per 100", "82.4%", "15.3 days"."""
         if value is None:
             return "–"
-        return self.format.format(value * 100 if self.unit == "per_100" else value)
+        v = f"{value * self.scale:.{self.decimals}f}"
+        return {"per_100": f"{v} per 100", "percent": f"{v}%", "days": f"{v} days"}[self.unit]
+
+    def display_change(self, change: float | None) -> str:
+        """A difference of two values, with its unit: "+4.99 per 100", "-1.9 pts", "+3.4 days"."""
+        if change is None:
+            return "–"
+        v = f"{change * self.scale:+.{self.decimals}f}"
+        return {"per_100": f"{v} per 100", "percent": f"{v} pts", "days": f"{v} days"}[self.unit]
+
+    def judge_change(self, change: float | None) -> str:
+        """better / worse / unchanged, by which direction is good (a fall in contacts is better)."""
+        if change is None or round(change * self.scale, self.decimals) == 0:
+            return "unchanged"
+        return "better" if (change > 0) == (self.good == "up") else "worse"
+
+    def gap(self, value: float | None, target: Target | None = None) -> float | None:
+        """How far the value is worse than its green target, relative to it (negative: better): the order of
+        worst first."""
+        if value is None:
+            return None
+        green = (target or self.target).green
+        base = abs(green) or 1.0
+        return (value - green) / base if self.good == "down" else (green - value) / base
 
     def status(self, value: float | None, target: Target | None = None) -> str:
         """red / amber / green against the target (green at or better than green, red worse than red)."""

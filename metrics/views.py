@@ -11,11 +11,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from core.contract import POST_PURCHASE_REASONS
-from metrics.catalogue import Kpi, Target, Thresholds, load_catalogue, load_rules
+from core.words import WORDS, word
+from metrics.catalogue import UNIT_SUFFIX, Kpi, Target, Thresholds, load_catalogue, load_rules
+from metrics.context import UNASSIGNED, UNATTRIBUTED
 
 KPI_IDS = [k.id for k in load_catalogue().kpis if k.number]  # the eight, in the spec's order
 CAUSE_ORDER = load_rules().display_order
 CAUSE_LABELS = load_rules().labels
+NO_DIMENSION = (UNATTRIBUTED, UNASSIGNED)  # a unit with no order; an order with no shipment yet: nobody to manage
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class View:
     node: str | None = None
     carrier: str | None = None
     channel: str | None = None
+    compare: str = "prev"  # what a period is compared with (COMPARISONS)
 
     @property
     def slice(self) -> tuple[str, str]:
@@ -81,17 +85,91 @@ def reporting_period(figures: pl.DataFrame, grain: str, as_of: dt.datetime | Non
     return last
 
 
+# ---- comparison periods -----------------------------------------------------------------------------
+
+COMPARISONS = {"prev": "the period before", "4": "the 4 periods before", "yoy": "the same period a year before"}
+
+
+def shift(period: dt.date, grain: str, n: int) -> dt.date:
+    """The start of the period ``n`` periods after ``period`` (before, for negative ``n``)."""
+    if grain == "day":
+        return period + dt.timedelta(days=n)
+    if grain == "week":
+        return period + dt.timedelta(weeks=n)
+    months = period.year * 12 + period.month - 1 + n
+    return dt.date(months // 12, months % 12 + 1, 1)
+
+
+def capital(text: str) -> str:
+    """The first letter upper case, the rest as written ("week of 29 Dec" → "Week of 29 Dec")."""
+    return text[:1].upper() + text[1:]
+
+
+def period_words(period: dt.date, grain: str) -> str:
+    """How a period reads: "week of 29 Dec 2025", "December 2025", "Mon 29 Dec 2025"."""
+    if grain == "week":
+        return f"week of {period:%-d %b %Y}"
+    if grain == "month":
+        return f"{period:%B %Y}"
+    return f"{period:%a %-d %b %Y}"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The periods a value is compared with: period starts ``first`` to ``last``, inclusive."""
+
+    first: dt.date
+    last: dt.date
+    grain: str
+    mode: str
+
+    @property
+    def words(self) -> str:
+        if self.first == self.last:
+            return period_words(self.first, self.grain)
+        unit = {"day": "days", "week": "weeks", "month": "months"}[self.grain]
+        if self.grain == "month":
+            return f"{unit} {self.first:%b %Y} – {self.last:%b %Y}"
+        return f"{unit} of {self.first:%-d %b} – {self.last:%-d %b %Y}"
+
+
+def comparison(period: dt.date, grain: str, mode: str = "prev") -> Window:
+    """The comparison window of ``period``: the period before, the 4 before, or the same period a year before
+    (the same ISO week one year earlier: 52 weeks back; a day: 364 days back, the same weekday)."""
+    if mode == "prev":
+        p = shift(period, grain, -1)
+        return Window(p, p, grain, mode)
+    if mode == "4":
+        return Window(shift(period, grain, -4), shift(period, grain, -1), grain, mode)
+    if mode == "yoy":
+        p = shift(period, grain, {"day": -364, "week": -52, "month": -12}[grain])
+        return Window(p, p, grain, mode)
+    raise ValueError(f"unknown comparison {mode!r} ({', '.join(COMPARISONS)})")
+
+
+def window_value(rows: pl.DataFrame, window: Window) -> float | None:
+    """One KPI's value over a window: numerators and denominators summed first, divided last (a snapshot KPI:
+    the mean over the window's snapshots, weighted by their counts); None without a denominator."""
+    w = rows.filter((pl.col("period_start") >= window.first) & (pl.col("period_start") <= window.last))
+    den = float(w["denominator"].sum()) if w.height else 0.0
+    return float(w["numerator"].sum()) / den if den else None
+
+
+# ---- tiles ---------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Tile:
     kpi: Kpi
     target: Target  # in force: the catalogue default or the newest governed one
     period: dt.date | None  # the period the value is for (the newest with a value, up to the reporting one)
     value: float | None
-    previous: float | None
     status: str
     numerator: float | None
     denominator: float | None
-    spark: list[float | None]
+    spark: list[float | None]  # the last periods' values, oldest first
+    window: Window | None = None  # what the value is compared with
+    previous: float | None = None  # the value over that window
 
     @property
     def delta(self) -> float | None:
@@ -99,22 +177,29 @@ class Tile:
             return None
         return self.value - self.previous
 
+    @property
+    def judgement(self) -> str:
+        """better / worse / unchanged against the comparison (by which direction is good)."""
+        return self.kpi.judge_change(self.delta)
+
     def delta_text(self) -> str | None:
-        d = self.delta
-        if d is None:
-            return None
-        if self.kpi.unit == "per_100":
-            return f"{d * 100:+.2f}"
-        if self.kpi.unit == "percent":
-            return f"{d * 100:+.1f} pts"
-        return f"{d:+.1f} d"
+        """The change with its unit: "+4.99 per 100"."""
+        return None if self.delta is None else self.kpi.display_change(self.delta)
+
+    def change_words(self) -> str:
+        """The change, its judgement and what it is compared with, in one phrase."""
+        if self.window is None:
+            return "nothing to compare with"
+        if self.delta is None:
+            return f"no figure for the {self.window.words} to compare with"
+        return f"{self.delta_text()} ({self.judgement}) against the {self.window.words}"
 
 
 def tiles(df: pl.DataFrame, targets: dict[str, Target], period: dt.date | None, kpis: list[str] = KPI_IDS,
-          spark: int = 12) -> list[Tile]:
+          spark: int = 12, grain: str = "week", compare: str = "prev") -> list[Tile]:
     """One tile per KPI from its figures: its value in the reporting period (or the newest period before it
-    with a value, e.g. first-contact resolution, which needs the repeat window to pass), the period before,
-    status, sparkline."""
+    with a value, e.g. first-contact resolution, which needs the repeat window to pass), status, sparkline,
+    and its value over the comparison window of that period."""
     cat = load_catalogue()
     out = []
     for kid in kpis:
@@ -123,28 +208,75 @@ def tiles(df: pl.DataFrame, targets: dict[str, Target], period: dt.date | None, 
         if period is not None:
             s = s.filter(pl.col("period_start") <= period)
         s = s.sort("period_start")
-        valued = s.filter(pl.col("value").is_not_null())
-        cur = valued.tail(1)
-        prev = valued.slice(max(valued.height - 2, 0), 1) if valued.height >= 2 else valued.head(0)
+        cur = s.filter(pl.col("value").is_not_null()).tail(1)
         value = cur["value"][0] if cur.height else None
-        out.append(Tile(k, targets[kid], cur["period_start"][0] if cur.height else None, value,
-                        prev["value"][0] if prev.height else None, k.status(value, targets[kid]),
+        when = cur["period_start"][0] if cur.height else None
+        window = comparison(when, grain, compare) if when is not None else None
+        out.append(Tile(k, targets[kid], when, value, k.status(value, targets[kid]),
                         cur["numerator"][0] if cur.height else None, cur["denominator"][0] if cur.height else None,
-                        s.tail(spark)["value"].to_list()))
+                        s.tail(spark)["value"].to_list(), window,
+                        window_value(s, window) if window is not None else None))
     return out
 
 
-def movers(tile_list: list[Tile], n: int = 3) -> list[tuple[Tile, str]]:
-    """The KPIs that moved most against their previous period (relative change), with better/worse."""
-    moved = []
-    for t in tile_list:
-        if t.delta is None or not t.previous:
-            continue
-        rel = t.delta / abs(t.previous)
-        worse = rel > 0 if t.kpi.good == "down" else rel < 0
-        moved.append((abs(rel), t, "worse" if worse else "better"))
-    moved.sort(key=lambda x: -x[0])
-    return [(t, w) for _, t, w in moved[:n]]
+def movers(tile_list: list[Tile], n: int = 3) -> list[Tile]:
+    """The KPIs that moved most against their comparison window (relative change), biggest first."""
+    moved = [t for t in tile_list if t.delta is not None and t.previous and t.judgement != "unchanged"]
+    moved.sort(key=lambda t: -abs((t.delta or 0.0) / (t.previous or 1.0)))
+    return moved[:n]
+
+
+# ---- worst first ---------------------------------------------------------------------------------------
+
+
+def worst_first(card: pl.DataFrame, dimension: str, kpi: Kpi, target: Target) -> pl.DataFrame:
+    """The scorecard's rows ordered by how far each is worse than the KPI's target (worst first; no value
+    last; ties by name), with that distance as ``gap``."""
+    gaps = pl.Series("gap", [kpi.gap(v, target) for v in card[kpi.id].to_list()], dtype=pl.Float64)
+    pseudo = pl.col(dimension).is_in(list(NO_DIMENSION))  # "no order", "not assigned yet": nobody to manage
+    return (card.with_columns(gaps, _pseudo=pseudo)
+            .sort(["_pseudo", "gap", dimension], descending=[False, True, False], nulls_last=True).drop("_pseudo"))
+
+
+# ---- freshness -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Whether the figures can be trusted now, by the calendar: green, amber (old) or red (refused or
+    stale), with the reasons in words."""
+
+    level: str
+    reasons: tuple[str, ...] = ()
+
+
+def _age(now: dt.datetime, then: dt.datetime) -> str:
+    hours = (now - then).total_seconds() / 3600
+    return f"{hours:.0f} hours ago" if hours < 48 else f"{hours / 24:.0f} days ago"
+
+
+def freshness(now: dt.datetime, *, as_of: dt.datetime | None, newest_scan: dt.datetime | None,
+              landed_at: dt.datetime | None, refused_after_landed: str | None, stale_words: str,
+              stale_hours: float) -> Freshness:
+    """Red when the newest load was refused (``refused_after_landed``: its id) or the figures miss a load or
+    the rules in force (``stale_words``); amber when, by the calendar, the figures' as-of, the newest carrier
+    scan or the newest load are older than the governed stale-scan hours."""
+    red, amber = [], []
+    if refused_after_landed:
+        red.append(f"the newest load ({refused_after_landed}) was refused, so nothing of it is in the figures")
+    if stale_words:
+        red.append(stale_words.removeprefix("Figures are stale: ").rstrip("."))
+    limit = dt.timedelta(hours=stale_hours)
+    if as_of is not None and now - as_of > limit:
+        amber.append(f"the figures are as of {as_of:%-d %b %Y}, {_age(now, as_of)}")
+    if newest_scan is not None and now - newest_scan > limit:
+        amber.append(f"the newest carrier scan arrived {_age(now, newest_scan)}")
+    if landed_at is not None and now - landed_at > limit:
+        amber.append(f"the newest load landed {_age(now, landed_at)}")
+    if amber:
+        amber[-1] += f" (older than {stale_hours:g} h is stale)"
+    level = "red" if red else "amber" if amber else "green"
+    return Freshness(level, tuple(red + amber))
 
 
 DEFLECTION_KPIS = ["wismo_contact_rate", "wismo_agent_contact_rate", "avoidable_wismo_rate"]
@@ -188,8 +320,10 @@ def verdict(series: pl.DataFrame, period: dt.date | None, grain: str = "week") -
     share_before = (mean(before, "Agent-handled") / mean(before, "All channels")
                     if mean(before, "All channels") else 0)
     bot_gain = share_before - share_now
-    words = (f"Last {window} periods against the {window} before: WISMO contacts per 100 shipped orders "
-             f"{total:+.0%}, avoidable {avoid:+.0%}; agents handled {share_now:.0%} of them (was {share_before:.0%}).")
+    span = Window(recent["period_start"][0], recent["period_start"][-1], grain, "4").words
+    was = Window(before["period_start"][0], before["period_start"][-1], grain, "4").words
+    words = (f"The {span} against the {was}: WISMO contacts per 100 shipped orders {total:+.0%}, avoidable "
+             f"{avoid:+.0%}; agents handled {share_now:.0%} of them (was {share_before:.0%}).")
     if total <= -0.05 and avoid <= -0.05:
         return "Real reduction: fewer customers ask, and fewer because of a process gap. " + words
     if bot_gain >= 0.03 and avoid > -0.05:
@@ -200,6 +334,44 @@ def verdict(series: pl.DataFrame, period: dt.date | None, grain: str = "week") -
     if total >= 0.05:
         return "WISMO demand is rising. " + words
     return "Stable. " + words
+
+
+def cause_comparison(contacts: pl.DataFrame, this: tuple[dt.datetime, dt.datetime],
+                     before: tuple[dt.datetime, dt.datetime], before_periods: int = 1) -> pl.DataFrame:
+    """WISMO contacts by cause created in ``this`` window [start, end) and, per period, in ``before`` (a
+    window of ``before_periods`` periods): avoidable causes first, most this period first, then true demand
+    and unlinked."""
+    t = (pl.col("created_at") >= this[0]) & (pl.col("created_at") < this[1])
+    b = (pl.col("created_at") >= before[0]) & (pl.col("created_at") < before[1])
+    rank = {c: i for i, c in enumerate(CAUSE_ORDER)}
+    got = (contacts.group_by("cause").agg(this_period=t.sum().cast(pl.Int64),
+                                          comparison=b.sum().cast(pl.Float64) / before_periods)
+           .filter((pl.col("this_period") > 0) | (pl.col("comparison") > 0)))
+    avoidable = {c.id: c.avoidable for c in load_rules().causes}
+    return (got.with_columns(cause_label=pl.col("cause").replace_strict(CAUSE_LABELS, default=pl.col("cause")),
+                             avoidable=pl.col("cause").replace_strict(avoidable, default=None,
+                                                                      return_dtype=pl.Boolean),
+                             change=pl.col("this_period") - pl.col("comparison"),
+                             _r=pl.col("cause").replace_strict(rank, default=99, return_dtype=pl.Int64))
+            .with_columns(_g=pl.when(pl.col("avoidable")).then(0).when(pl.col("avoidable").not_()).then(1)
+                          .otherwise(2))
+            .sort(["_g", "this_period", "_r"], descending=[False, True, False])
+            .select("cause", "cause_label", "avoidable", "this_period", "comparison", "change"))
+
+
+def numeric(card: pl.DataFrame, dimension: str, kpis: list[str]) -> pl.DataFrame:
+    """A scorecard for download: numbers in the units people read, each column named with its unit
+    (``wismo_contact_rate_per_100``, ``inventory_accuracy_pct``, ``exception_age_days_days``), status codes."""
+    cat = load_catalogue()
+    cols: list[pl.Expr] = [pl.col(dimension)]
+    for k in (cat.kpi(i) for i in kpis):
+        cols += [(pl.col(k.id) * k.scale).alias(f"{k.id}_{UNIT_SUFFIX[k.unit]}"), pl.col(f"{k.id}__status")
+                 .alias(f"{k.id}_status")]
+    return card.select(cols)
+
+
+def start_of(period: dt.date) -> dt.datetime:
+    return dt.datetime.combine(period, dt.time(), dt.UTC)
 
 
 def scorecard(df: pl.DataFrame, targets: dict[str, Target], dimension: str, period: dt.date | None,
@@ -234,6 +406,35 @@ def carrier_slas(carriers: pl.DataFrame, governed: dict[str, dict[str, object]],
                      "escalation": g.get("escalation_contact", "")})
     return pl.DataFrame(rows, schema={"carrier": pl.String, "activation SLA (h)": pl.Float64,
                                       "stale scan (h)": pl.Float64, "escalation": pl.String})
+
+
+@dataclass(frozen=True)
+class Milestones:
+    """One carrier's milestone SLA in force and how it did in a period."""
+
+    activation_hours: float
+    stale_hours: float
+    escalation: str
+    late_activations: int | None  # decided orders not activated within the SLA
+    decided: int | None
+    p50_hours: float | None  # feed latency
+    p90_hours: float | None
+
+
+def milestones(carrier: str, period: dt.date, slas: pl.DataFrame, activation: pl.DataFrame,
+               latency: pl.DataFrame) -> Milestones:
+    """``slas``: carrier_slas(); ``activation``: tracking-activation figures by carrier; ``latency``: feed
+    latency by carrier and period."""
+    sla = slas.filter(pl.col("carrier") == carrier)
+    act = activation.filter((pl.col("dimension_value") == carrier) & (pl.col("period_start") == period))
+    lat = latency.filter((pl.col("carrier_id") == carrier) & (pl.col("period_start") == period))
+    return Milestones(
+        float(sla["activation SLA (h)"][0]) if sla.height else float("nan"),
+        float(sla["stale scan (h)"][0]) if sla.height else float("nan"),
+        str(sla["escalation"][0] or "") if sla.height else "",
+        int(act["denominator"][0] - act["numerator"][0]) if act.height else None,
+        int(act["denominator"][0]) if act.height else None,
+        float(lat["p50_hours"][0]) if lat.height else None, float(lat["p90_hours"][0]) if lat.height else None)
 
 
 def in_periods(df: pl.DataFrame, view: View, col: str = "period_start") -> pl.DataFrame:
@@ -395,8 +596,12 @@ def pass_rates(checks: pl.DataFrame) -> pl.DataFrame:
 # ---- one order --------------------------------------------------------------------------------------
 
 
+def _words(col: str) -> pl.Expr:
+    return pl.col(col).replace_strict(WORDS, default=pl.col(col).cast(pl.String), return_dtype=pl.String)
+
+
 def order_timeline(out: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """One order's rows, and one time axis of its events (``timeline``: at, lane, what)."""
+    """One order's rows, and one time axis of its events in words (``timeline``: at, lane, what)."""
     out = dict(out)
     marks = []
 
@@ -406,26 +611,80 @@ def order_timeline(out: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
                 at=pl.col(time_col), lane=pl.lit(lane), what=label.cast(pl.String)))
 
     o = out["order"]
-    add(o, "placed_at", "Order", pl.lit("placed"))
-    add(o, "cancelled_at", "Order", pl.lit("cancelled"))
+    add(o, "placed_at", "Order", pl.lit("Placed"))
+    add(o, "cancelled_at", "Order", pl.lit("Cancelled"))
     add(pl.DataFrame({"promised_end": [dt.datetime.combine(o["promised_delivery_date"][0] + dt.timedelta(days=1),
                                                            dt.time(), dt.UTC)]}) if o.height else pl.DataFrame(),
-        "promised_end", "Order", pl.lit("promise date ends"))
-    add(out["lines"], "outcome_at", "Lines", pl.col("line_id") + pl.lit(": ") + pl.col("line_outcome"))
+        "promised_end", "Order", pl.lit("Promised delivery date ends"))
+    add(out["lines"], "outcome_at", "Lines", pl.lit("Line ") + pl.col("line_id") + pl.lit(": ") + _words("line_outcome"))
     s = out["shipments"]
-    add(s, "label_created_at", "Shipments", pl.col("shipment_id") + pl.lit(" labelled"))
-    add(s, "shipped_at", "Shipments", pl.col("shipment_id") + pl.lit(" shipped"))
-    add(s, "delivered_at", "Shipments", pl.col("shipment_id") + pl.lit(" delivered"))
-    add(out["scans"], "event_at", "Carrier scans", pl.col("shipment_id") + pl.lit(": ") + pl.col("status"))
-    add(out["exceptions"], "opened_at", "Exceptions", pl.col("exception_type") + pl.lit(" opened"))
-    add(out["exceptions"], "resolved_at", "Exceptions", pl.col("exception_type") + pl.lit(" resolved"))
+    add(s, "label_created_at", "Shipments", pl.lit("Shipment ") + pl.col("shipment_id") + pl.lit(" labelled"))
+    add(s, "shipped_at", "Shipments", pl.lit("Shipment ") + pl.col("shipment_id") + pl.lit(" handed to the carrier"))
+    add(s, "delivered_at", "Shipments", pl.lit("Shipment ") + pl.col("shipment_id") + pl.lit(" delivered"))
+    scans = out["scans"]
+    where = (pl.lit(" (") + pl.col("location") + pl.lit(")")).fill_null("") if "location" in scans.columns else pl.lit("")
+    add(scans, "event_at", "Carrier scans", _words("status") + where + pl.lit(" · shipment ") + pl.col("shipment_id"))
+    add(out["exceptions"], "opened_at", "Exceptions", _words("exception_type") + pl.lit(" opened"))
+    add(out["exceptions"], "resolved_at", "Exceptions", _words("exception_type") + pl.lit(" resolved"))
     add(out["notifications"], "sent_at", "Notifications",
-        pl.col("notification_type") + pl.lit(" (") + pl.col("status") + pl.lit(")"))
-    add(out["contacts"], "created_at", "Contacts",
-        pl.col("reason") + pl.lit(" → ") + pl.col("cause").fill_null("—"))
-    out["timeline"] = (pl.concat(marks) if marks else pl.DataFrame(schema={"at": pl.Datetime("us", "UTC"), "lane": pl.String,
-                                                                          "what": pl.String})).sort("at")
+        _words("notification_type") + pl.lit(" by ") + _words("channel") + pl.lit(" (") + _words("status").str.to_lowercase()
+        + pl.lit(")"))
+    c = out["contacts"]
+    if c.height:
+        c = c.with_columns(cause_words=pl.col("cause").replace_strict(CAUSE_LABELS, default=None, return_dtype=pl.String))
+        add(c, "created_at", "Contacts",
+            _words("reason") + pl.lit(" (") + _words("channel").str.to_lowercase() + pl.lit(", ")
+            + _words("handled_by").str.to_lowercase() + pl.lit(")")
+            + (pl.lit(" — cause: ") + pl.col("cause_words")).fill_null(""))
+        out["contacts"] = c
+    out["timeline"] = (pl.concat(marks) if marks else pl.DataFrame(
+        schema={"at": pl.Datetime("us", "UTC"), "lane": pl.String, "what": pl.String})).sort("at")
     return out
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """An order as a care agent would read it aloud."""
+
+    status: str
+    placed: dt.datetime
+    promised: dt.date
+    nodes: tuple[str, ...]
+    carriers: tuple[str, ...]
+    tracking: tuple[str, ...]
+    sales_channel: str
+
+
+def order_summary(rows: dict[str, pl.DataFrame], as_of: dt.datetime, names: dict[str, dict[str, str]]) -> OrderSummary:
+    """Where the order stands at as-of, in words: cancelled, delivered, partly delivered, in transit, not shipped
+    yet — and late when its promised date has ended before it was complete."""
+    o = rows["order"].row(0, named=True)
+    ships, lines = rows["shipments"], rows["lines"]
+    delivered = ships.filter(pl.col("delivered_at").is_not_null()).height
+    shipped = ships.filter(pl.col("shipped_at").is_not_null()).height
+    if o["cancelled_at"] is not None:
+        status = f"Cancelled on {o['cancelled_at']:%-d %b %Y}"
+    elif ships.height and delivered == ships.height:
+        last: dt.datetime = max(ships["delivered_at"].to_list())
+        late = (last.date() - o["promised_delivery_date"]).days
+        status = f"Delivered on {last:%-d %b %Y}" + (f", {late} day{'s' * (late > 1)} after the promised date"
+                                                    if late > 0 else "")
+    elif delivered:
+        status = f"Partly delivered ({delivered} of {ships.height} shipments)"
+    elif shipped:
+        status = "In transit" + (f" ({shipped} of {ships.height} shipments handed over)" if shipped < ships.height else "")
+    elif ships.height:
+        status = "Labelled, not handed to a carrier yet"
+    else:
+        status = "Not shipped yet"
+    end = start_of(o["promised_delivery_date"] + dt.timedelta(days=1))
+    if o["cancelled_at"] is None and not (ships.height and delivered == ships.height) and as_of >= end:
+        status += f" — late: the promised date ({o['promised_delivery_date']:%-d %b}) has passed"
+    node_ids = sorted(set(ships["node_id"].to_list()) | set(lines["node_id"].to_list() if lines.height else []))
+    return OrderSummary(status, o["placed_at"], o["promised_delivery_date"],
+                        tuple(names.get("node", {}).get(n, n) for n in node_ids),
+                        tuple(names.get("carrier", {}).get(c, c) for c in sorted(set(ships["carrier_id"].to_list()))),
+                        tuple(str(t) for t in ships["tracking_number"].to_list()), word(o["channel"]))
 
 
 # ---- peak readiness --------------------------------------------------------------------------------

@@ -1,66 +1,37 @@
-"""Carriers: activation, stale scans, feed latency, on-time delivery, exceptions, WISMO and SLA breaches."""
+"""Carriers: ranked worst first on a KPI, the worst one in detail with its milestone SLA (activation, stale
+scans, feed latency, escalation), down to the orders behind it."""
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from metrics.catalogue import load_catalogue
-from ui import charts, data
-from ui.fmt import STATUS_ICON, each, md, scale
-from ui.frame import download, orders_behind, start
-
-KPIS = ["tracking_activation_ontime", "stale_in_transit", "ontime_delivery", "order_exception_rate",
-        "wismo_contact_rate", "notification_coverage"]
+from ui import data
+from ui.drill import ranking
+from ui.fmt import md
+from ui.frame import start
 
 page = start("Carriers")
-status, view, run = page.status, page.view, page.run
 cat = load_catalogue()
-period = data.reporting_period(run, view, status.as_of)
-card = data.scorecard(run, view, "carrier", period, tuple(KPIS))
-if card.height == 0:
-    st.info("No carrier figures in the selected periods.")
-    st.stop()
+KPIS = [k.id for k in cat.kpis if k.number and "carrier" in k.cuts] + ["ontime_delivery", "stale_in_transit"]
 
-lat = data.latency(run, view)
-lat_now = lat.filter(pl.col("period_start") == period).select(
-    pl.col("carrier_id").alias("carrier"), pl.col("p50_hours").round(1).alias("Feed latency p50 (h)"),
-    pl.col("p90_hours").round(1).alias("Feed latency p90 (h)"))
-acts = data.figures(run, ("tracking_activation_ontime",), view, "carrier").filter(
-    pl.col("period_start") == period).select(
-    pl.col("dimension_value").alias("carrier"),
-    (pl.col("denominator") - pl.col("numerator")).cast(pl.Int64).alias("Activation SLA breaches (orders)"))
-shown = card.select("carrier", *[
-    pl.concat_str([pl.col(f"{k}__status").replace_strict(STATUS_ICON, default="○"), pl.lit(" "),
-                   each(card, k, cat.kpi(k).display)])
-    .alias(cat.kpi(k).title) for k in KPIS]).join(lat_now, on="carrier", how="left").join(
-    acts, on="carrier", how="left").join(data.carrier_slas(run), on="carrier", how="left")
-st.subheader(f"Scorecard, {view.grain} starting {period:%Y-%m-%d}")
-st.dataframe(shown, hide_index=True, key="carrier_scorecard")
-download(shown, "carrier_scorecard", "dl_carrier")
 
-kpi_id = st.query_params.get("kpi") if st.query_params.get("kpi") in KPIS else KPIS[0]
-kpi_id = st.selectbox("Trend of", KPIS, index=KPIS.index(kpi_id), format_func=lambda k: cat.kpi(k).title,
-                      key="carrier_trend_kpi")
-st.query_params["kpi"] = kpi_id
-k = cat.kpi(kpi_id)
-trend = data.figures(run, (kpi_id,), view, "carrier").with_columns(shown=pl.col("value") * scale(k))
-st.plotly_chart(charts.lines(trend, "period_start", "shown", "dimension_value", k.title), key="carrier_trend")
+def milestone_sla(carrier: str) -> None:
+    period = data.reporting_period(page.run, page.view, page.as_of)
+    if period is None:
+        return
+    m = data.milestones(page.run, page.view, period, carrier)
+    st.markdown("**Milestone SLA**")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Activation SLA", f"{m.activation_hours:g} h", border=True,
+              help="Hours from label to the first carrier scan (governed; the carriers table, else the default).")
+    c2.metric("Late activations", "–" if m.late_activations is None else f"{m.late_activations:,} of {m.decided:,}",
+              border=True, help="Decided orders whose tracking was not activated within the SLA, this period.")
+    c3.metric("Feed latency p50 / p90", "–" if m.p50_hours is None else f"{m.p50_hours:.1f} / {m.p90_hours:.1f} h",
+              border=True, help="Hours from a scan to its arrival with us, this period.")
+    c4.metric("Stale after", f"{m.stale_hours:g} h", border=True,
+              help="Hours without a scan before a shipment in transit counts as stale.")
+    st.caption(f"Escalation: {md(m.escalation) or 'not named (set it on the Governance page)'}")
 
-st.subheader("Feed latency (received − scanned)")
-if lat.height:
-    st.plotly_chart(charts.lines(lat.filter(pl.col("carrier_id") != "all"), "period_start", "p90_hours",
-                                 "carrier_id", "p90 hours"), key="latency_chart")
-carriers = card["carrier"].to_list()
-current = st.query_params.get("carrier_detail")
-chosen = st.selectbox("Carrier detail", carriers, index=carriers.index(current) if current in carriers else 0,
-                      key="carrier_detail")
-st.query_params["carrier_detail"] = chosen
-for c in carriers:
-    row = card.filter(pl.col("carrier") == c)
-    if row["tracking_activation_ontime__status"][0] == "red":
-        st.warning(f"{md(c)}: tracking activation off target "
-                   f"({cat.kpi('tracking_activation_ontime').display(row['tracking_activation_ontime'][0])}): "
-                   "escalate per the carrier's milestone SLA.")
 
-orders_behind(view, run, "carrier", chosen, "carrier_contacts")
+ranking(page, "carrier", KPIS, milestone_sla)

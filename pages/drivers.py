@@ -8,8 +8,9 @@ import streamlit as st
 
 from metrics import views
 from ui import charts, data
-from ui.fmt import PALETTE, md, plot_text
-from ui.frame import download, link_params, start
+from ui.drill import CONTACT_COLUMNS, order_list
+from ui.fmt import PALETTE, md, plot_text, words
+from ui.frame import download, start
 
 page = start("Demand drivers")
 view, run = page.view, page.run
@@ -62,19 +63,13 @@ for col, dim in ((c1, "node"), (c2, "carrier")):
 c3, c4 = st.columns(2)
 for col, by in ((c3, "contact_channel"), (c4, "handled_by")):
     with col:
-        split = views.cause_split(contacts, by).with_columns(share=pl.col("avoidable_share") * 100)
+        split = views.cause_split(contacts, by).with_columns(words(by), share=pl.col("avoidable_share") * 100)
         st.plotly_chart(charts.bars(split, by, "share", "% avoidable"), key=f"split_{by}")
 
 if cause:
     st.subheader(f"Contacts: {md(views.CAUSE_LABELS.get(cause, cause))}")
-    listing = contacts.filter(pl.col("cause") == cause).sort("created_at", descending=True).select(
-        "contact_id", "order_id", "created_at", "contact_channel", "handled_by", "cause")
-    st.dataframe(listing, hide_index=True, key="cause_contacts", on_select="rerun", selection_mode="single-row")
-    download(listing, f"contacts_{cause}", "dl_cause_contacts")
-    picked = st.session_state.get("cause_contacts")
-    rows = picked.selection.rows if picked else []
-    if rows and listing["order_id"][rows[0]]:
-        st.page_link("pages/order.py", label=f"Open order {listing['order_id'][rows[0]]}",
-                     icon=":material/timeline:", query_params=link_params(order=listing["order_id"][rows[0]]))
-    else:
-        st.caption("Select a row to open its order's timeline.")
+    listing = contacts.filter(pl.col("cause") == cause).sort("created_at", descending=True)
+    order_list(listing.select("order_id", "created_at", words("contact_channel"), words("handled_by"), "contact_id"),
+               "cause_contacts", CONTACT_COLUMNS)
+    download(listing.select("contact_id", "order_id", "created_at", "contact_channel", "handled_by", "cause"),
+             f"contacts_{cause}", "dl_cause_contacts")

@@ -7,7 +7,9 @@ import streamlit as st
 
 from metrics import views
 from ui import charts, data
-from ui.frame import download, link_params, start
+from ui.drill import order_list
+from ui.fmt import words
+from ui.frame import download, start
 
 page = start("Exceptions")
 status, view, run = page.status, page.view, page.run
@@ -30,19 +32,21 @@ else:
         st.subheader("Average age trend")
         trend = data.figures(run, ("exception_age_days",), view).with_columns(series=pl.lit("average age"))
         st.plotly_chart(charts.lines(trend, "period_start", "value", "series", "days"), key="age_trend")
+    names = data.names(run)
+    shown = open_now.with_columns(words("exception_type"), words("owner_team"),
+                                  pl.col("node_id").replace_strict(names["node"], default=pl.col("node_id")),
+                                  pl.col("carrier_id").replace_strict(names["carrier"], default=pl.col("carrier_id")))
     cols = st.columns(4)
-    for col, by in zip(cols, ("exception_type", "owner_team", "node_id", "carrier_id"), strict=True):
+    for col, (by, title) in zip(cols, (("exception_type", "By type"), ("owner_team", "By owning team"),
+                                       ("node_id", "By node"), ("carrier_id", "By carrier")), strict=True):
         with col:
-            st.caption(by.replace("_", " ").replace(" id", ""))
-            st.plotly_chart(charts.bars(views.count_by(open_now, by), by, "count", "open", horizontal=True,
+            st.caption(title)
+            st.plotly_chart(charts.bars(views.count_by(shown, by), by, "count", "open", horizontal=True,
                                         height=260), key=f"open_by_{by}")
     st.subheader("Oldest open exceptions")
-    oldest = open_now.head(50).select("exception_id", "order_id", "exception_type", "owner_team", "node_id",
-                                      "carrier_id", "opened_at", pl.col("age_days").round(1))
-    st.dataframe(oldest, hide_index=True, key="oldest", on_select="rerun", selection_mode="single-row")
+    order_list(shown.head(50).select("order_id", "exception_type", "owner_team", "node_id", "carrier_id", "opened_at",
+                                     "age_days", "exception_id"), "oldest", {
+        "order_id": "Order", "exception_type": "Type", "owner_team": "Owner", "node_id": "Node",
+        "carrier_id": "Carrier", "opened_at": st.column_config.DatetimeColumn("Opened (UTC)", format="D MMM YYYY, HH:mm"),
+        "age_days": st.column_config.NumberColumn("Age", format="%.1f days"), "exception_id": "Exception"})
     download(open_now.drop("bucket"), "open_exceptions", "dl_open")
-    sel = st.session_state.get("oldest")
-    if sel and sel.selection.rows:
-        oid = oldest["order_id"][sel.selection.rows[0]]
-        st.page_link("pages/order.py", label=f"Open order {oid}", icon=":material/timeline:",
-                     query_params=link_params(order=oid))

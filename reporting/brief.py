@@ -30,7 +30,8 @@ class KpiLine:
     value: str
     target: str
     status: str
-    change: str
+    change: str  # against the comparison window, with its unit
+    judgement: str  # better / worse / unchanged
     period: dt.date | None  # when the value is for an earlier week than the brief's (e.g. FCR's window)
     spark: list[float]  # display units, oldest first
     good: str
@@ -43,10 +44,10 @@ class CauseLine:
     label: str
     avoidable: bool
     this_week: int
-    last_week: int
+    last_week: float  # in the comparison window, per week
 
     @property
-    def change(self) -> int:
+    def change(self) -> float:
         return self.this_week - self.last_week
 
 
@@ -80,6 +81,7 @@ class Brief:
     controls_not_effective: list[dict]
     overdue_actions: list[dict]
     stale: str = ""  # what is wrong with the figures ('' when they cover the newest load and rules in force)
+    compared_with: str = "week before"  # the comparison window in words
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
 
     @property
@@ -103,9 +105,9 @@ def week_start(week: str) -> dt.date:
     raise ValueError(f"week {week!r} is not an ISO week such as 2025-W52")
 
 
-def gather(store: Store, week: str | None = None, today: dt.date | None = None) -> Brief:
+def gather(store: Store, week: str | None = None, today: dt.date | None = None, compare: str = "prev") -> Brief:
     """The brief for ``week`` (default: the overview's reporting week, the newest complete one) from
-    the figures in the store."""
+    the figures in the store, each KPI and cause against the ``compare`` window (metrics/views.py)."""
     status = figures.status(store)
     run, as_of = status.run, status.as_of
     if run is None or as_of is None:
@@ -120,15 +122,16 @@ def gather(store: Store, week: str | None = None, today: dt.date | None = None) 
                           f"{min(known)} to {max(known)})" if known else "no weekly figures in the store")
 
     kpis = []
-    for t in figures.tiles(store, view, period):
+    tiles = figures.tiles(store, view, period, compare=compare)
+    for t in tiles:
         k = t.kpi
-        scale = 100.0 if k.unit in ("per_100", "percent") else 1.0
         kpis.append(KpiLine(k.id, k.title, k.display(t.value), k.display(t.target.green), t.status,
-                            t.delta_text() or "–", t.period if t.period != period else None,
-                            [v * scale for v in t.spark if v is not None], k.good, t.target.green * scale))
+                            t.delta_text() or "–", t.judgement, t.period if t.period != period else None,
+                            [v * k.scale for v in t.spark if v is not None], k.good, t.target.green * k.scale))
+    window = views.comparison(period, "week", compare)
 
     verdict = views.verdict(figures.deflection(store, view), period, "week")
-    causes = _causes(store, period)
+    causes = _causes(store, period, compare)
     worst = {d: _worst(store, view, d, period) for d in ("node", "carrier")}
     open_now = views.backlog(figures.exception_facts(store), as_of)
     buckets = views.bucket_counts(open_now)
@@ -150,22 +153,15 @@ def gather(store: Store, week: str | None = None, today: dt.date | None = None) 
         backlog_avg_age=float(open_now["age_days"].cast(pl.Float64).sum()) / open_now.height if open_now.height else None,
         backlog_over_7d=open_now.filter(pl.col("age_days") >= 7).height,
         loads=loads, checklist=checklist, controls_not_effective=controls, overdue_actions=overdue,
-        stale=status.coverage.words())
+        stale=status.coverage.words(), compared_with=window.words)
 
 
-def _causes(store: Store, period: dt.date) -> list[CauseLine]:
-    """WISMO contacts by cause created in the week and in the week before (as the drivers page counts them)."""
-    before = period - dt.timedelta(days=7)
-    contacts = figures.cause_contacts(store, View(grain="week", start=before, end=period))
-    if contacts.height == 0:
-        return []
-    week = pl.col("created_at") >= dt.datetime.combine(period, dt.time(), dt.UTC)
-    counts = (contacts.group_by("cause", "cause_label").agg(
-        this_week=week.sum(), last_week=(~week).sum(), avoidable=pl.col("avoidable").first()))
-    order = {c: i for i, c in enumerate(views.CAUSE_ORDER)}
-    rows = sorted(counts.iter_rows(named=True), key=lambda r: (-r["this_week"], order.get(r["cause"], 99)))
-    return [CauseLine(r["cause"], r["cause_label"], bool(r["avoidable"]), int(r["this_week"]),
-                      int(r["last_week"])) for r in rows]
+def _causes(store: Store, period: dt.date, compare: str) -> list[CauseLine]:
+    """WISMO contacts by cause created in the week and, per week, in the comparison window (as the overview
+    counts them)."""
+    rows = figures.cause_comparison(store, View(grain="week", compare=compare), period)
+    return [CauseLine(r["cause"], r["cause_label"], bool(r["avoidable"]), int(r["this_period"]), r["comparison"])
+            for r in rows.iter_rows(named=True)]
 
 
 def _worst(store: Store, view: View, dimension: str, period: dt.date) -> list[SliceLine]:

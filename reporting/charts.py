@@ -43,7 +43,7 @@ def cause_bars(causes: list[CauseLine]) -> bytes:
     fig = Figure(figsize=(6.4, 0.32 * max(len(rows), 1) + 0.7))
     ax = fig.add_axes((0.34, 0.16, 0.62, 0.80))
     ys = range(len(rows))
-    ax.barh([y + 0.2 for y in ys], [r.last_week for r in rows], height=0.38, color=MUTED, label="last week")
+    ax.barh([y + 0.2 for y in ys], [r.last_week for r in rows], height=0.38, color=MUTED, label="before")
     ax.barh([y - 0.2 for y in ys], [r.this_week for r in rows], height=0.38,
             color=[AVOIDABLE if r.avoidable else TRUE_DEMAND for r in rows], label="this week")
     for y, r in zip(ys, rows, strict=True):

@@ -16,13 +16,21 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from metrics.catalogue import STATUS_WORD
 from reporting import charts
-from reporting.brief import Brief
+from reporting.brief import Brief, CauseLine
 
 TEMPLATES = Path(__file__).parent / "templates"
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"  # DejaVu ships with matplotlib: offline, Unicode
+JUDGED_RGB = {"better": (0, 158, 115), "worse": (213, 94, 0), "unchanged": (110, 110, 110)}  # IBCS: good/bad
 STATUS_RGB = {"green": (0, 158, 115), "amber": (200, 130, 0), "red": (213, 94, 0), "none": (120, 120, 120)}
 INK, GREY = (30, 30, 30), (110, 110, 110)
 LISTED = 6  # controls and actions listed by name; the rest are counted (the brief stays two pages)
+
+
+def _cause_judgement(c: CauseLine) -> str:
+    """Fewer avoidable contacts is better; true demand and unlinked are not judged."""
+    if not c.avoidable or round(c.change) == 0:
+        return "unchanged"
+    return "better" if c.change < 0 else "worse"
 
 
 def render(brief: Brief, out: Path) -> Path:
@@ -120,7 +128,7 @@ def _page_one(pdf: _Pdf, brief: Brief) -> None:
     with pdf.table(col_widths=(62, 22, 22, 24, 20, 36), line_height=7.2, headings_style=head,
                    text_align=("LEFT", "RIGHT", "RIGHT", "LEFT", "RIGHT", "CENTER"), borders_layout="HORIZONTAL_LINES",
                    padding=0.8) as table:
-        table.row(["KPI", "This week", "Target", "Status", "Change", "Last 12 weeks"])
+        table.row(["KPI", "This week", "Target", "Status", f"Change on the {brief.compared_with}", "Last 12 weeks"])
         for k in brief.kpis:
             row = table.row()
             title = k.title + (f" (week of {k.period:%d %b})" if k.period else "")
@@ -128,27 +136,28 @@ def _page_one(pdf: _Pdf, brief: Brief) -> None:
             row.cell(k.value)
             row.cell(("≤ " if k.good == "down" else "≥ ") + k.target)
             row.cell(STATUS_WORD[k.status], style=FontFace(color=STATUS_RGB[k.status], emphasis="BOLD"))
-            row.cell(k.change)
+            row.cell(f"{k.change} {k.judgement}" if k.judgement != "unchanged" else k.change,
+                     style=FontFace(color=JUDGED_RGB[k.judgement]))
             row.cell(img=io.BytesIO(charts.sparkline(k.spark, k.green, k.status)), img_fill_width=True)
     pdf.heading("Reduction or deflection?")
     pdf.para(brief.verdict)
     pdf.heading("Avoidable WISMO contacts by cause")
     if not brief.causes:
-        pdf.para("No WISMO contacts in the week or the week before.")
+        pdf.para(f"No WISMO contacts in the week or the {brief.compared_with}.")
         return
     y = pdf.get_y()
     pdf.set_font("DejaVu", "", 7.5)
     with pdf.table(col_widths=(48, 14, 14, 14), width=90, align="LEFT", line_height=5, headings_style=head,
                    text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"), borders_layout="HORIZONTAL_LINES",
                    padding=0.6) as table:
-        table.row(["Cause", "Week", "Before", "Change"])
+        table.row(["Cause", "This week", "Before", "Change"])
         for c in brief.causes:
             row = table.row()
             row.cell(c.label + ("" if c.avoidable else " ·"), style=FontFace(
                 color=(213, 94, 0) if c.avoidable else INK))
             row.cell(f"{c.this_week:,}")
-            row.cell(f"{c.last_week:,}")
-            row.cell(f"{c.change:+,}")
+            row.cell(f"{c.last_week:,.0f}")
+            row.cell(f"{c.change:+,.0f}", style=FontFace(color=JUDGED_RGB[_cause_judgement(c)]))
     after = pdf.get_y()
     pdf.image(io.BytesIO(charts.cause_bars(brief.causes)), x=104, y=y, w=94)
     pdf.set_y(after + 1)

@@ -56,8 +56,13 @@ def reporting_period(store: Store, view: View, as_of: dt.datetime | None) -> dt.
     return views.reporting_period(figures(store, ["wismo_contact_rate"], view), view.grain, as_of)
 
 
-def tiles(store: Store, view: View, period: dt.date | None, kpis: list[str] = KPI_IDS) -> list[Tile]:
-    return views.tiles(figures(store, kpis, view), governed.targets(store), period, kpis)
+def tiles(store: Store, view: View, period: dt.date | None, kpis: list[str] = KPI_IDS,
+          compare: str = "prev") -> list[Tile]:
+    """The KPIs in the reporting period against the comparison window (the range filter limits what is shown,
+    not what a period is compared with)."""
+    unbounded = dataclasses.replace(view, start=None)
+    return views.tiles(figures(store, kpis, unbounded), governed.targets(store), period, kpis, grain=view.grain,
+                       compare=compare)
 
 
 def deflection(store: Store, view: View) -> pl.DataFrame:
@@ -69,6 +74,44 @@ def scorecard(store: Store, view: View, dimension: str, period: dt.date | None,
     unsliced = View(grain=view.grain, start=view.start, end=view.end)
     return views.scorecard(figures(store, kpis or KPI_IDS, unsliced, dimension), governed.targets(store),
                            dimension, period, kpis)
+
+
+def ranked(store: Store, view: View, dimension: str, period: dt.date | None, kpi: str,
+           kpis: list[str]) -> pl.DataFrame:
+    """The node (or carrier) scorecard for the period, worst first on ``kpi`` (distance from its target),
+    with each one's name."""
+    card = scorecard(store, view, dimension, period, kpis)
+    if card.height == 0:
+        return card.with_columns(name=pl.lit(None, pl.String), gap=pl.lit(None, pl.Float64))
+    k = views.load_catalogue().kpi(kpi)
+    names = queries.names(store).get(dimension, {})
+    card = card.with_columns(name=pl.col(dimension).replace_strict(names, default=pl.col(dimension)))
+    return views.worst_first(card, dimension, k, governed.targets(store)[kpi])
+
+
+def cause_comparison(store: Store, view: View, period: dt.date) -> pl.DataFrame:
+    """WISMO contacts by cause in ``period`` against the view's comparison window (per period)."""
+    window = views.comparison(period, view.grain, view.compare)
+    contacts = cause_contacts(store, dataclasses.replace(view, start=window.first, end=period))
+    periods = len([p for p in _periods(window.first, window.last, view.grain)])
+    return views.cause_comparison(
+        contacts, (views.start_of(period), views.start_of(views.shift(period, view.grain, 1))),
+        (views.start_of(window.first), views.start_of(views.shift(window.last, view.grain, 1))), periods)
+
+
+def _periods(first: dt.date, last: dt.date, grain: str) -> list[dt.date]:
+    out, p = [], first
+    while p <= last:
+        out.append(p)
+        p = views.shift(p, grain, 1)
+    return out
+
+
+def milestones(store: Store, view: View, period: dt.date, carrier: str) -> views.Milestones:
+    unsliced = View(grain=view.grain)
+    return views.milestones(carrier, period, carrier_slas(store),
+                            figures(store, ["tracking_activation_ontime"], unsliced, "carrier", [carrier]),
+                            latency(store, unsliced))
 
 
 def carrier_slas(store: Store) -> pl.DataFrame:

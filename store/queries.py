@@ -220,8 +220,9 @@ def names(store: Store) -> dict[str, dict[str, str]]:
     """The display names of nodes and carriers: {"node": {id: name}, "carrier": {id: name}}."""
     nodes = frame(store, "SELECT node_id, name FROM nodes")
     carriers = frame(store, "SELECT carrier_id, name FROM carriers")
-    return {"node": {str(k): str(v) for k, v in nodes.iter_rows()},
-            "carrier": {str(k): str(v) for k, v in carriers.iter_rows()}}
+    none = {"unattributed": "No order (unattributed)", "unassigned": "Not assigned yet"}
+    return {"node": none | {str(k): str(v) for k, v in nodes.iter_rows()},
+            "carrier": none | {str(k): str(v) for k, v in carriers.iter_rows()}}
 
 
 def carriers(store: Store) -> pl.DataFrame:

@@ -7,7 +7,7 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
-from metrics.catalogue import STATUS_COLOUR
+from metrics.catalogue import STATUS_COLOUR, Kpi
 from ui.fmt import PALETTE, plot_text
 
 
@@ -46,3 +46,39 @@ def selected(event: Any, field: str = "x") -> str | None:
     p = points[0]
     value = p.get(field) if isinstance(p, dict) else getattr(p, field, None)
     return None if value is None else str(value).replace("&lt;", "<").replace("&gt;", ">")
+
+
+AVOIDABLE, TRUE_DEMAND, BEFORE = "#D55E00", "#0072B2", "#999999"
+
+
+def cause_bars(causes: pl.DataFrame, this_label: str, before_label: str, height: int | None = None) -> go.Figure:
+    """Contacts by cause, this period (avoidable orange, true demand blue) against the comparison (grey):
+    avoidable causes first (the order of ``causes``), on horizontal bars that keep long labels readable."""
+    rows = causes.reverse()  # plotly draws the first row at the bottom
+    labels = rows.select(plot_text("cause_label"))["cause_label"].to_list()
+    colours = [AVOIDABLE if a else TRUE_DEMAND for a in rows["avoidable"].fill_null(False).to_list()]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=labels, x=rows["comparison"].to_list(), orientation="h", name=f"{before_label}",
+                         marker_color=BEFORE, hovertemplate="%{x:,.1f}<extra>" + before_label + "</extra>"))
+    fig.add_trace(go.Bar(y=labels, x=rows["this_period"].to_list(), orientation="h", name=this_label,
+                         marker_color=colours, text=rows["this_period"].to_list(), textposition="outside",
+                         hovertemplate="%{x:,}<extra>" + this_label + "</extra>"))
+    fig.update_layout(barmode="group", height=height or 60 + 34 * max(rows.height, 1),
+                      margin={"l": 10, "r": 30, "t": 10, "b": 10}, showlegend=False, xaxis_title="WISMO contacts",
+                      bargap=0.25)
+    return fig
+
+
+def against_target(series: pl.DataFrame, network: pl.DataFrame, name: str, kpi: Kpi, target: float,
+                   height: int = 280) -> go.Figure:
+    """One node's (or carrier's) trend of a KPI, the network's beside it, and the target as a dashed line."""
+    fig = go.Figure()
+    for df, label, colour, width in ((network, "All", "#999999", 1.5), (series, name, PALETTE[0], 3)):
+        fig.add_trace(go.Scatter(x=df["period_start"].to_list(), y=(df["value"] * kpi.scale).to_list(),
+                                 name=label.replace("<", "&lt;"), mode="lines+markers",
+                                 line={"color": colour, "width": width}))
+    fig.add_hline(y=target * kpi.scale, line_dash="dash", line_color="#8a8a8a",
+                  annotation_text=f"target {kpi.display(target)}", annotation_position="top left")
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title=kpi.unit_words,
+                      legend={"orientation": "h", "y": -0.25}, hovermode="x unified")
+    return fig

@@ -64,6 +64,12 @@ def dimension_values(run: str) -> dict[str, list[str]]:
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
+def names(run: str) -> dict[str, dict[str, str]]:
+    """Node and carrier names by id (what people read; ids stay in URLs and downloads)."""
+    return queries.names(store())
+
+
+@st.cache_resource(ttl=600, show_spinner=False)
 def figures(run: str, kpis: tuple[str, ...], view: View, dimension: str = "all") -> pl.DataFrame:
     return read.figures(store(), list(kpis), view, dimension)
 
@@ -74,8 +80,9 @@ def reporting_period(run: str, view: View, as_of: dt.datetime | None) -> dt.date
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
-def tiles(run: str, view: View, period: dt.date | None, kpis: tuple[str, ...] = tuple(views.KPI_IDS)):
-    return read.tiles(store(), view, period, list(kpis))
+def tiles(run: str, view: View, period: dt.date | None,
+          kpis: tuple[str, ...] = tuple(views.KPI_IDS)) -> list[views.Tile]:
+    return read.tiles(store(), view, period, list(kpis), compare=view.compare)
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
@@ -163,10 +170,26 @@ def cause_rates(run: str, view: View, as_of: dt.datetime | None) -> pl.DataFrame
     return read.cause_rates(store(), view, as_of)
 
 
-def brief_pdf(week: str) -> bytes:
-    """The weekly brief for ``week`` as PDF bytes (made when the user clicks download; not cached:
-    it carries the governance state of the moment)."""
-    return pdf_bytes(gather(store(), week))
+def brief_pdf(week: str, compare: str = "prev") -> bytes:
+    """The weekly brief for ``week`` as PDF bytes, against the overview's comparison (made when the user
+    clicks download; not cached: it carries the governance state of the moment)."""
+    return pdf_bytes(gather(store(), week, compare=compare))
+
+
+@st.cache_resource(ttl=600, show_spinner=False)
+def milestones(run: str, view: View, period: dt.date, carrier: str) -> views.Milestones:
+    return read.milestones(store(), view, period, carrier)
+
+
+@st.cache_resource(ttl=600, show_spinner=False)
+def cause_comparison(run: str, view: View, period: dt.date) -> pl.DataFrame:
+    return read.cause_comparison(store(), view, period)
+
+
+@st.cache_resource(ttl=600, show_spinner=False)
+def ranked(run: str, view: View, dimension: str, period: dt.date | None, kpi: str,
+           kpis: tuple[str, ...]) -> pl.DataFrame:
+    return read.ranked(store(), view, dimension, period, kpi, list(kpis))
 
 
 def engine() -> EngineConfig:
@@ -187,7 +210,7 @@ def load_staged(folder: Path, user: str) -> LoadAndRefresh:
 
 def clear() -> None:
     """Forget every cached figure (after a change that alters them); the store connection stays."""
-    for loader in (status, newest_scan, dimension_values, figures, reporting_period, tiles, deflection, scorecard, _contacts,
+    for loader in (status, newest_scan, dimension_values, names, figures, reporting_period, tiles, deflection, scorecard, _contacts,
                    latency, exception_facts, care_contacts, loads, check_summary, rejected, order_timeline,
-                   overdue_actions, targets, rules, carrier_slas, cause_rates):
+                   overdue_actions, targets, rules, carrier_slas, cause_rates, cause_comparison, ranked, milestones):
         loader.clear()

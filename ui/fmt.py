@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from core.words import WORDS
 from metrics.catalogue import Kpi
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies
@@ -15,6 +16,12 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F
 STATUS_ICON = {"green": "●", "amber": "▲", "red": "■", "none": "○"}
 
 _MD = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
+
+
+def words(col: str) -> pl.Expr:
+    """A column of codes as the words people read (core/words.py), computed by polars (no Python per row)."""
+    return pl.col(col).replace_strict(WORDS, default=pl.col(col).cast(pl.String).str.replace_all("_", " "),
+                                      return_dtype=pl.String)
 
 
 def md(text: object) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -11,8 +10,10 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
+from core.words import word
 from governance.identity import Identity, resolve
 from governance.service import Actor
+from metrics import views
 from metrics.engine import GRAINS
 from metrics.views import View
 from services.figures import RunStatus
@@ -20,7 +21,7 @@ from ui import data
 from ui.fmt import md
 
 ALL = "All"
-FILTER_KEYS = ("grain", "start", "end", "node", "carrier", "channel")
+FILTER_KEYS = ("grain", "compare", "start", "end", "node", "carrier", "channel")
 
 
 def routed() -> None:
@@ -68,34 +69,49 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
+COMPARE_WORDS = {"prev": "The period before", "4": "The 4 periods before", "yoy": "The same period last year"}
+
+
+def _pick(label: str, options: list[str], name: str, default: str, words: dict[str, str] | None = None) -> str:
+    """A sidebar choice that opens on the URL's value (a pasted link) and keeps its value across pages."""
+    key = f"f_{name}"
+    current = _qp(name)
+    if current in options and st.session_state.get(key) != current and not st.session_state.get(f"{key}_seen"):
+        st.session_state[key] = current
+    st.session_state[f"{key}_seen"] = True
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = current if current in options else default
+    return str(st.sidebar.selectbox(label, options, key=key,
+                                    format_func=(lambda o: words.get(o, o)) if words else str))
+
+
 def sidebar() -> View:
-    """Draw the filters (defaults from the URL) and write the choices back to the URL."""
+    """Draw the filters (the URL's values first, then this session's) and write the choices back to the URL,
+    on every page: a pasted link reproduces the view, and moving between pages keeps it."""
     run = data.run_id()
     values = data.dimension_values(run)
     sb = st.sidebar
     sb.header("Filters")
-    grain = _qp("grain") if _qp("grain") in GRAINS else "week"
-    grain = sb.selectbox("Grain", GRAINS, index=GRAINS.index(grain), key="f_grain")
-    start, end = _date(_qp("start")), _date(_qp("end"))
-    picked = sb.date_input("Periods starting between", value=(start, end) if start and end else (),
-                           key="f_range", help="Leave empty for all history.")
+    grain = _pick("Grain", list(GRAINS), "grain", "week", {g: g.capitalize() for g in GRAINS})
+    compare = _pick("Compare with", list(COMPARE_WORDS), "compare", "prev", COMPARE_WORDS)
+    if "f_range" not in st.session_state:
+        start, end = _date(_qp("start")), _date(_qp("end"))
+        st.session_state["f_range"] = (start, end) if start and end else ()
+    picked = sb.date_input("Periods starting between", key="f_range", help="Leave empty for all history.")
+    start = end = None
     if isinstance(picked, tuple) and len(picked) == 2:
         start, end = picked
-    elif not picked:
-        start = end = None
+    names = data.names(run)
 
     def choose(label: str, name: str) -> str | None:
-        options = [ALL, *values[name]]
-        current = _qp(name)
-        idx = options.index(current) if current in options else 0
-        got = sb.selectbox(label, options, index=idx, key=f"f_{name}")
+        got = _pick(label, [ALL, *values[name]], name, ALL, names.get(name, {}))
         return None if got == ALL else got
 
     node, carrier, channel = choose("Node", "node"), choose("Carrier", "carrier"), choose("Sales channel", "channel")
-    view = View(grain=grain, start=start, end=end, node=node, carrier=carrier, channel=channel)
-    for k, v in (("grain", grain), ("start", start), ("end", end), ("node", node), ("carrier", carrier),
-                 ("channel", channel)):
-        if v and (k != "grain" or v != "week"):
+    view = View(grain=grain, start=start, end=end, node=node, carrier=carrier, channel=channel, compare=compare)
+    for k, v in (("grain", grain), ("compare", compare), ("start", start), ("end", end), ("node", node),
+                 ("carrier", carrier), ("channel", channel)):
+        if v and not (k == "grain" and v == "week") and not (k == "compare" and v == "prev"):
             st.query_params[k] = str(v)
         elif k in st.query_params:
             del st.query_params[k]
@@ -113,21 +129,28 @@ def link_params(**extra: str) -> dict[str, str]:
 
 
 def banner() -> RunStatus:
-    """Data freshness and quality in one line; returns the status."""
+    """What the figures are and whether they can be trusted now (by the calendar): green, amber when old,
+    red after a refused load or when they miss a load or the rules in force. Returns the status."""
     s = data.status()
     run, load = s.run, s.load
     if run is None:
         st.info("No figures yet: load data (`wismo load FOLDER` or `wismo demo --load`) and they appear here.")
         st.stop()
-    parts = [f"As of **{run.as_of:%Y-%m-%d %H:%M} UTC**", f"rules **{md(run.rule_version)}**"]
-    if load:
-        parts.append(f"last load {load.finished_at:%Y-%m-%d %H:%M} ({md(load.status)}, "
-                     f"{load.warnings:,} warning rows)")
-    if s.newest_scan and run.as_of - s.newest_scan > dt.timedelta(hours=24):
-        parts.append(":orange[newest carrier scan older than 24 h]")
-    st.caption(" · ".join(parts))
-    if s.coverage.stale:
-        st.error(md(s.coverage.words()))
+    landed = s.coverage.newest_load
+    refused = (load.load_id if load is not None and load.status == "refused"
+               and (landed is None or load.finished_at > landed.finished_at) else None)
+    fresh = views.freshness(dt.datetime.now(dt.UTC), as_of=run.as_of, newest_scan=s.newest_scan,
+                            landed_at=landed.finished_at if landed else None, refused_after_landed=refused,
+                            stale_words=s.coverage.words(), stale_hours=data.rules(run.run_id).thresholds.stale_scan_hours)
+    line = (f"Figures as of {run.as_of:%-d %b %Y %H:%M} UTC · rules {md(run.rule_version)}"
+            + (f" · last load {load.finished_at:%-d %b %Y %H:%M} UTC ({md(word(load.status).lower())}, "
+               f"{load.warnings:,} warning rows)" if load else ""))
+    if fresh.level != "green":
+        box = st.error if fresh.level == "red" else st.warning
+        head = "Do not rely on these figures" if fresh.level == "red" else "Old figures"
+        with st.container(key=f"freshness_{fresh.level}"):
+            box(f"**{head}:** " + "; ".join(md(r) for r in fresh.reasons) + ". [Open data quality](./quality)")
+    st.caption(line)
     return s
 
 
@@ -135,29 +158,10 @@ def empty(message: str) -> None:
     st.info(message)
 
 
-def download(df: pl.DataFrame, name: str, key: str) -> None:
-    st.download_button("Download CSV", df.write_csv().encode(), file_name=f"{name}.csv", mime="text/csv", key=key)
-
-
-def orders_behind(view: View, run: str, dimension: str, value: str, key: str) -> None:
-    """The avoidable WISMO contacts attributed to one node or carrier, each a link to its order."""
-    sliced = dataclasses.replace(view, **({"node": None, "carrier": None, "channel": None} | {dimension: value}))
-    contacts = data.cause_contacts(run, sliced)
-    listing = (contacts.filter(pl.col("avoidable").fill_null(False)).sort("created_at", descending=True)
-               .select("contact_id", "order_id", "created_at", "cause_label", "contact_channel", "handled_by"))
-    st.subheader(f"Avoidable WISMO contacts behind {md(value)}")
-    if listing.height == 0:
-        st.caption("None in the selected periods.")
-        return
-    st.dataframe(listing, hide_index=True, key=key, on_select="rerun", selection_mode="single-row")
-    picked = st.session_state.get(key)
-    rows = picked.selection.rows if picked else []
-    if rows:
-        oid = listing["order_id"][rows[0]]
-        st.page_link("pages/order.py", label=f"Open order {oid}", icon=":material/timeline:",
-                     query_params=link_params(order=oid))
-    else:
-        st.caption("Select a row to open its order's timeline.")
+def download(df: pl.DataFrame, name: str, key: str, label: str = "Download CSV") -> None:
+    """A numeric CSV (codes and numbers, the unit in the column names: see metrics.views.numeric)."""
+    st.download_button(label, df.write_csv().encode(), file_name=f"{name}.csv", mime="text/csv", key=key,
+                       icon=":material/download:")
 
 
 def oidc_configured() -> bool:
@@ -174,8 +178,9 @@ def identity() -> Identity | None:
     user = None
     if oidc and st.user.is_logged_in:
         user = str(st.user.get("email") or st.user.get("preferred_username") or st.user.get("sub") or "")
-    return resolve(data.settings(), client_ip=st.context.ip_address, headers=dict(st.context.headers),
-                   oidc=oidc, oidc_user=user or None)
+    ip = st.context.ip_address
+    return resolve(data.settings(), client_ip=ip if isinstance(ip, str) else None,  # in-process tests have none
+                   headers=dict(st.context.headers), oidc=oidc, oidc_user=user or None)
 
 
 def sign_in_page() -> None:

@@ -74,7 +74,7 @@ def test_one_alert_per_breach_then_nothing_on_the_second_run(any_store, monkeypa
         assert {k: (a["figure"], a["threshold"], a["severity"], tuple(a["owner"])) for k, a in got.items()} == EXPECTED
         wismo = got["kpi_target:wismo_contact_rate:all:all"]
         assert wismo["link"] == f"{BASE}/" and wismo["week"] == "2025-12-29"
-        assert wismo["figure_text"] == "200.00" and wismo["threshold_text"] == "≤ 9.00"
+        assert wismo["figure_text"] == "200.00 per 100" and wismo["threshold_text"] == "≤ 9.00 per 100"
         c2 = got["carrier_sla:tracking_activation_ontime:carrier:C2"]
         assert c2["week"] == "2025-12-22"
         assert c2["link"] == f"{BASE}/carriers?kpi=tracking_activation_ontime&carrier_detail=C2"

@@ -72,7 +72,8 @@ def open_page(browser, url: str, ready_text: str):  # type: ignore[no-untyped-de
 def settled(page, timeout: int = 90_000) -> None:  # type: ignore[no-untyped-def]
     """Wait until no rerun is in flight (Streamlit marks the page's elements inert during a rerun)."""
     try:
-        page.wait_for_function("document.querySelectorAll('[inert]').length === 0", timeout=timeout)
+        page.wait_for_function("document.querySelectorAll('[inert]:not([data-testid=stExpanderDetails])').length === 0",
+                               timeout=timeout)  # a closed expander's body is inert for good
     except Exception:
         shot(page, "not-settled")
         print(page.evaluate("Array.from(document.querySelectorAll('[inert]')).map(e => e.outerHTML.slice(0, 300))"))
@@ -80,12 +81,22 @@ def settled(page, timeout: int = 90_000) -> None:  # type: ignore[no-untyped-def
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    """The whole page: Streamlit scrolls an inner container, so the viewport is made as tall as the content."""
+    path = ARTIFACTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate("Math.max(...Array.from(document.querySelectorAll('[data-testid=stMain] *'))"
+                           ".map(e => e.scrollHeight), 0)")
+    if size and height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(int(height) + 60, 8000)})
+        page.wait_for_timeout(800)
+    page.screenshot(path=str(path), full_page=True)
+    if size:
+        page.set_viewport_size(size)
 
 
-READY = {"overview": "Reduction or deflection?", "drivers": "WISMO contacts by cause", "nodes": "Scorecard",
-         "carriers": "Scorecard", "exceptions": "Open exceptions at as-of", "communication": "Coverage by exception type",
+READY = {"overview": "Reduction or deflection?", "drivers": "WISMO contacts by cause", "nodes": "the worst",
+         "carriers": "the worst", "exceptions": "Open exceptions at as-of", "communication": "Coverage by exception type",
          "care": "By contact channel", "quality": "Loads", "order": "Type an order id"}
 
 
@@ -103,8 +114,8 @@ def test_deep_link_restores_filters(server, browser):
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{server}/overview?grain=month&node=DC-EWR")
-    page.get_by_text("node DC-EWR").first.wait_for(timeout=60_000)
-    assert "Month starting" in page.locator("h3").first.inner_text()
+    page.get_by_text("node Newark DC").first.wait_for(timeout=60_000)
+    assert page.locator("h3").first.inner_text() == "August 2025 · node Newark DC"  # 10 weeks from 7 Jul 2025
     shot(page, "deep_link")
     context.close()
 
@@ -124,22 +135,107 @@ def test_chart_click_drills_down_to_contacts_and_order(server, browser):
     page.close()
 
 
-def test_red_tile_leads_to_the_node_and_an_order(server, browser):
-    """From an off-target tile's 'Which nodes?' link to the node scorecard with that KPI, then one order."""
+def test_from_a_red_tile_to_the_worst_node_to_one_order_in_three_clicks(server, browser):
+    """Click 1: an off-target tile's "Worst nodes" link opens the node page ranked on that KPI with the worst node
+    opened. Click 2: a row of the avoidable contacts behind it. Click 3: "Open order" — the order's timeline."""
     page = open_page(browser, f"{server}/overview", READY["overview"])
-    link = page.locator("a", has_text="Which nodes?").first
-    link.wait_for(timeout=30_000)
-    href = link.get_attribute("href")
-    assert href and "nodes" in href and "kpi=" in href
-    page.goto(href if href.startswith("http") else f"{server}/{href.lstrip('/')}")
-    page.get_by_text("Node detail").first.wait_for(timeout=60_000)
-    assert "/nodes" in page.url and "kpi=" in page.url
+    red = page.locator('section.wt[data-status="red"]').first
+    red.wait_for(timeout=30_000)
+    kpi = red.get_attribute("data-kpi")
+    red.locator("a", has_text="Worst nodes").click()  # 1
+    page.get_by_text("— the worst").first.wait_for(timeout=60_000)
+    settled(page)
+    assert "/nodes" in page.url and f"kpi={kpi}" in page.url
     shot(page, "tile_to_node")
-    page.goto(f"{server}/order?order=O0001")
-    page.get_by_text("Promised by").first.wait_for(timeout=60_000)
+    grid = page.locator('[data-testid="stDataFrame"]').nth(1)  # the ranking is first; the contacts second
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 18, box["y"] + 55)  # 2: the first row's selection box (cells are a canvas)
+    link = page.get_by_role("link", name="Open order")
+    link.wait_for(timeout=30_000)
+    link.click()  # 3
+    page.get_by_text("Promised by:").first.wait_for(timeout=60_000)
+    assert "/order" in page.url and "order=" in page.url
     assert page.locator('[data-testid="stException"]').count() == 0
     shot(page, "order_timeline")
     page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_tiles_status_is_its_colour_in_both_themes(server, browser, scheme):
+    """An off-target tile and an on-target tile differ in colour (their border, as the browser computes it), and
+    each carries its status in words; the same in the dark theme."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(f"{server}/overview")
+    page.locator("section.wt").first.wait_for(timeout=60_000)
+
+    def colour(status: str) -> str:
+        tile = page.locator(f'section.wt[data-status="{status}"]').first
+        assert status.replace("red", "off target").replace("green", "on target") in tile.inner_text()
+        return str(tile.evaluate("e => getComputedStyle(e).borderLeftColor"))
+
+    red, green = colour("red"), colour("green")
+    assert red == "rgb(213, 94, 0)" and green == "rgb(0, 158, 115)"
+    background = page.evaluate("getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+    assert (background == "rgb(15, 17, 22)") == (scheme == "dark")  # the theme followed the browser
+    shot(page, f"overview-{scheme}")
+    context.close()
+
+
+def test_overview_deep_link_keeps_its_filters(server, browser):
+    """/overview with a grain and a comparison in the URL opens the overview with them (not "Page not found")."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/overview?grain=month&compare=yoy")
+    page.locator("section.wt").first.wait_for(timeout=60_000)
+    assert page.get_by_text("Page not found").count() == 0
+    assert "grain=month" in page.url and "compare=yoy" in page.url
+    assert page.get_by_text("Changes against the").first.inner_text().startswith("Changes against the ")
+    context.close()
+
+
+def test_downloads_are_numbers(server, browser, tmp_path):
+    """The node ranking's CSV parses as numbers, each column named with its unit."""
+    import polars as pl
+
+    page = open_page(browser, f"{server}/nodes?kpi=wismo_contact_rate", "— the worst")
+    settled(page)
+    with page.expect_download(timeout=60_000) as got:
+        page.get_by_role("button", name="Download CSV").first.click()
+    path = tmp_path / "nodes.csv"
+    got.value.save_as(path)
+    df = pl.read_csv(path)
+    assert df.schema["wismo_contact_rate_per_100"] == pl.Float64 and df.schema["inventory_accuracy_pct"] == pl.Float64
+    assert df.height >= 5
+    page.close()
+
+
+THEMED_PAGES = ["overview", "drivers", "nodes", "carriers", "exceptions", "communication", "care", "governance",
+                "quality", "order?order=O00285", "onboarding"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1440, 390])
+def test_screenshots_of_every_page(server, browser, scheme, width):
+    """Every page at 1440 and 390 px in both themes, saved under test-artifacts/browser/pages/ to be looked at;
+    none shows an exception, and at 1440 px none needs a horizontal scroll."""
+    context = browser.new_context(viewport={"width": width, "height": 900 if width > 1000 else 844},
+                                  color_scheme=scheme)
+    page = context.new_page()
+    for name in THEMED_PAGES:
+        page.goto(f"{server}/{name}")
+        page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        settled(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, name
+        if width > 1000:
+            wide = page.evaluate("Array.from(document.querySelectorAll('[data-testid=stMainBlockContainer]'))"
+                                 ".map(e => e.scrollWidth - e.clientWidth)")
+            assert max(wide) <= 1, (name, wide)
+        shot(page, f"pages/{name.split('?')[0]}-{width}-{scheme}")
+    context.close()
 
 
 def test_editing_a_checklist_item_shows_in_the_audit_trail(server, browser):

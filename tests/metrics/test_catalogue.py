@@ -77,4 +77,7 @@ def test_status_against_target():
     up, down = cat.kpi("tracking_activation_ontime"), cat.kpi("wismo_contact_rate")
     assert [up.status(v) for v in (0.95, 0.92, 0.89)] == ["green", "amber", "red"]
     assert [down.status(v) for v in (0.06, 0.07, 0.091)] == ["green", "amber", "red"]
-    assert down.display(0.0712) == "7.12" and up.display(0.9512) == "95.1%"
+    assert down.display(0.0712) == "7.12 per 100" and up.display(0.9512) == "95.1%"
+    assert down.display_change(-0.0125) == "-1.25 per 100" and up.display_change(0.019) == "+1.9 pts"
+    assert down.judge_change(-0.0125) == "better" and up.judge_change(-0.019) == "worse"
+    assert cat.kpi("exception_age_days").display(15.25) == "15.2 days"  # round half to even, as Python formats

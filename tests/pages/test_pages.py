@@ -81,58 +81,118 @@ def test_every_page_renders(app_env, page):
     assert not at.exception, [e.message for e in at.exception]
 
 
-def test_stale_scans_show_in_the_banner(app_env):
-    """The newest scan (received 5 Jan 12:00) is 4 days 12 h older than as-of (10 Jan): the banner warns."""
-    from tests.metrics.build import frames
-    from tests.metrics.test_kpis import event
+def html_of(at: AppTest) -> str:
+    """Every st.html block of the page, as one text."""
+    return "\n".join(h.proto.body for h in at.get("html"))
 
-    scans = frames(tracking_events=[event("E1", "S1", "in_transit", "2026-01-05 10:00", "2026-01-05 12:00")])
-    make_store(app_env, fixture_frames() | scans)
+
+def tile_of(at: AppTest, kpi: str) -> str:
+    """The HTML of one KPI tile."""
+    html = html_of(at)
+    start = html.index(f'data-kpi="{kpi}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_old_figures_turn_the_banner_amber_and_a_refused_load_red(app_env, tmp_path):
+    """By the calendar (not the data's as-of): figures as of 10 Jan 2026 read today are old (amber, with how
+    old); after a refused load the banner is red and names it."""
+    from services.loading import load
+
+    make_store(app_env, fixture_frames())
     at = run_page()
-    assert not at.exception, [e.message for e in at.exception]
-    assert any("newest carrier scan older than 24 h" in c.value for c in at.caption)
+    amber = [w.value for w in at.warning]
+    assert any("Old figures" in w and "the figures are as of 10 Jan 2026" in w for w in amber), amber
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "nodes.csv").write_text("node_id,name,node_type,region\nN9,Nine,warehouse,east\n")  # not a node type
+    assert not load(bad, open_store(app_env), user="t", rejects_dir=tmp_path).landed
+    st.cache_resource.clear()
+    at = run_page()
+    red = [e.value for e in at.error]
+    assert any("Do not rely on these figures" in e and "was refused" in e for e in red), red
 
 
 def test_overview_tiles_show_hand_worked_values(app_env):
-    """Week of 29 Dec: 4 WISMO contacts (K1–K4) on 2 shipped orders → 200.00 per 100; 3 by agents → 150.00."""
+    """Week of 29 Dec: 4 WISMO contacts (K1–K4) on 2 shipped orders → 200.00 per 100, red against ≤ 6.00; the week
+    before (22 Dec): O3 shipped, no contact → 0.00, so +200.00 per 100, worse."""
     make_store(app_env, fixture_frames())
     at = run_page()
-    metrics = {m.label.split(" ", 1)[1]: m.value for m in at.metric}
-    assert metrics["WISMO contacts per 100 shipped orders"] == "200.00"
-    assert at.subheader[0].value == "Week starting 2025-12-29"
+    tile = tile_of(at, "wismo_contact_rate")
+    assert 'data-status="red"' in tile and "200.00<small>per 100</small>" in tile
+    assert "Target ≤ 6.00 per 100" in tile and "+200.00 per 100" in tile and ">worse<" in tile
+    assert "vs the week of 22 Dec 2025" in tile
+    assert at.subheader[0].value == "Week of 29 Dec 2025"
+    assert "./nodes?kpi=wismo_contact_rate" in tile and "./carriers?kpi=wismo_contact_rate" in tile
+    inventory = tile_of(at, "inventory_accuracy")
+    assert "./carriers?" not in inventory  # no carrier cut: no carrier drill-down
 
 
-def test_node_drill_down_shows_hand_worked_values(app_env):
-    """Nodes scorecard, week of 29 Dec: N1 has K1 K2 on O1 O2 → 100.00; N2 has K3 and no shipped order → –."""
-    make_store(app_env, fixture_frames())
-    at = run_page("nodes")
-    card = at.dataframe[0].value  # the scorecard (AppTest does not expose dataframe keys)
-    row = {r["node"]: r["WISMO contacts per 100 shipped orders"] for r in card.to_dict("records")}
-    assert row["N1"].endswith("100.00") and row["N2"].endswith("–")
+# Two nodes with figures in the week of 29 Dec: N1 (East DC) has K1, K2 on O1, O2 shipped → 100.00 per 100;
+# O6 from N2 (Main St store) with carrier C2 (Two), shipped 30 Dec, asked about twice (K9, K10); with K3 (on O3,
+# N2's, shipped the week before) N2 has 3 contacts on 1 shipped order → 300.00.
+# By carrier: C1 K1, K2 on O1, O2 → 100.00; C2 K3 (O3) + K9 + K10 on O6 → 3/1 = 300.00. The worst: N2 and C2.
+def ranked_frames() -> dict[str, pl.DataFrame]:
+    from tests.metrics.build import frames
+    from tests.metrics.test_kpis import contact, order, ship
+
+    more = frames(orders=[order("O6")], shipments=[ship("S6", "O6", "N2", "C2", "2025-12-29 10:00", "2025-12-30 10:00")],
+                  contacts=[contact("K9", "O6", "2025-12-31 09:00"), contact("K10", "O6", "2026-01-01 09:00")])
+    base = fixture_frames()
+    return base | {t: pl.concat([base[t], more[t]]) for t in more}
+
+
+def test_node_drill_down_opens_on_the_worst_node(app_env):
+    """From the WISMO tile: nodes ranked worst first (Main St store 300.00, East DC 100.00) and the worst opened."""
+    make_store(app_env, ranked_frames())
+    at = run_page("nodes", kpi="wismo_contact_rate")
+    assert not at.exception, [e.message for e in at.exception]
+    card = at.dataframe[0].value  # the ranking (AppTest does not expose dataframe keys)
+    assert card["Node"].tolist()[:2] == ["Main St store", "East DC"]
+    assert card["WISMO/100"].tolist()[:2] == [300.0, 100.0]
+    assert [s.value for s in at.subheader if "the worst" in s.value] == ["Main St store — the worst"]
+
+
+def test_carrier_drill_down_opens_on_the_worst_carrier_and_names_missing_cuts(app_env):
+    """Carriers ranked on WISMO: Two (300.00) before One (100.00), Two opened; from the inventory tile (no carrier
+    cut) the page says so instead of silently ranking another KPI."""
+    make_store(app_env, ranked_frames())
+    at = run_page("carriers", kpi="wismo_contact_rate")
+    card = at.dataframe[0].value
+    assert card["Carrier"].tolist()[:2] == ["Two", "One"] and card["WISMO/100"].tolist()[:2] == [300.0, 100.0]
+    assert [s.value for s in at.subheader if "the worst" in s.value] == ["Two — the worst"]
+    at = run_page("carriers", kpi="inventory_accuracy")
+    assert any("has no carrier cut" in i.value for i in at.info)
 
 
 def test_order_timeline_shows_one_order(app_env):
-    """O2: promised 8 Jan, two shipments (S2a, S2b), one bot contact (K2) on the timeline."""
+    """O2: two shipments (S2a, S2b) handed over, none delivered, promised 8 Jan: at as-of 10 Jan it is in transit
+    and late; East DC and Main St store, carriers One and Two; the bot contact K2 with its cause."""
     make_store(app_env, fixture_frames())
     at = run_page("order", order="O2")
     assert not at.exception, [e.message for e in at.exception]
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Promised by"] == "2026-01-08" and metrics["Status"] == "2 shipment(s)"
+    assert at.subheader[0].value.replace("\\", "") == "Order O2: In transit — late: the promised date (8 Jan) has passed"
+    facts = at.markdown[-1].value if "Placed" in at.markdown[-1].value else next(
+        m.value for m in at.markdown if "Placed" in m.value)
+    assert "**Promised by:** Thu 8 Jan 2026" in facts
+    assert "East DC, Main St store" in facts and "One, Two" in facts
+    assert {"TS2a", "TS2b"} <= set(facts.split("**Tracking number:** ")[1].split(", "))
     lanes = at.dataframe[0].value
     assert set(lanes["lane"]) >= {"Order", "Shipments", "Contacts"}
+    assert any(w.startswith("Where is my order (chat, bot) — cause:") for w in lanes["what"])
 
 
 def test_query_parameters_restore_the_filters(app_env):
-    """A pasted link with grain and node opens with those filters set."""
+    """A pasted link with grain, comparison and node opens with those filters set."""
     make_store(app_env, fixture_frames())
-    at = run_page(grain="month", node="N1")
+    at = run_page(grain="month", node="N1", compare="4")
     assert at.selectbox(key="f_grain").value == "month"
     assert at.selectbox(key="f_node").value == "N1"
-    assert "node N1" in at.subheader[0].value
+    assert at.selectbox(key="f_compare").value == "4"
+    assert at.subheader[0].value == "December 2025 · node East DC"
 
 
 def test_hostile_text_is_shown_as_text(app_env):
-    """Names holding <script> and Markdown/HTML payloads never reach Markdown unescaped."""
+    """Names holding <script> and Markdown/HTML payloads never reach Markdown or HTML unescaped."""
     payloads = ("<script>alert('x')</script>", "**bold** [link](javascript:alert(1)) <img src=x onerror=alert(1)>")
     frames = fixture_frames(payloads)
     frames["nodes"] = frames["nodes"].with_columns(node_id=pl.Series(["N1", "<b>N2</b>"]))
@@ -143,10 +203,10 @@ def test_hostile_text_is_shown_as_text(app_env):
         at = run_page(page, node_detail="<b>N2</b>", order="<script>alert('x')</script>")
         assert not at.exception, [e.message for e in at.exception]
         texts = [m.value for m in (*at.markdown, *at.subheader, *at.caption, *at.title, *at.warning, *at.info)]
-        for text in texts:
+        for text in [*texts, html_of(at)]:
             assert "<script>" not in text and "<b>" not in text and "](javascript" not in text, (page, text)
     at = run_page("nodes", node_detail="<b>N2</b>")
-    assert any("\\<b\\>N2\\</b\\>" in s.value for s in at.subheader)
+    assert any("\\*\\*bold\\*\\*" in s.value for s in at.subheader)
 
 
 def test_empty_store_says_why(app_env):

@@ -47,7 +47,7 @@ def tiny_store(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
 
 def test_tiny_brief_hand_worked(tiny_store, tmp_path):
     """As of 2026-01-10 the newest complete week is 29 Dec (ISO 2026-W01): K1–K4 on O1, O2 shipped →
-    200.00 per 100, target ≤ 6.00, off target; the week before (22 Dec) was 0.00 → change +200.00.
+    200.00 per 100, target ≤ 6.00, off target; the week before (22 Dec) was 0.00 → change +200.00, worse.
     Causes, week of 29 Dec vs 22 Dec: none before. Two pages; the footer names as-of and rules."""
     out = tmp_path / "brief.pdf"
     result = runner.invoke(app, ["brief", "--out", str(out)])
@@ -56,7 +56,8 @@ def test_tiny_brief_hand_worked(tiny_store, tmp_path):
     pages, text = pdf_text(out)
     assert pages == 2
     assert "WISMO weekly brief · 2026-W01" in text
-    assert "WISMO contacts per 100 shipped orders 200.00 ≤ 6.00 off target +200.00" in text
+    assert ("WISMO contacts per 100 shipped orders 200.00 per 100 ≤ 6.00 per 100 off target +200.00 per 100 worse"
+            in text)
     assert "Figures as of 2026-01-10 00:00 UTC · rules 2025.1" in text
     assert "Checklist: 0 yes · 0 partly · 0 no · 10 not assessed." in text
 
@@ -109,7 +110,8 @@ def test_html_variant_renders(tiny_store, tmp_path):
     assert result.exit_code == 0, result.output
     html = out.read_text()
     assert "<title>WISMO weekly brief · 2026-W01</title>" in html
-    assert re.search(r"<td class=\"n\">200.00</td><td class=\"n\">≤ 6.00</td>\s*<td class=\"red\">off target", html)
+    assert re.search(r"<td class=\"n\">200.00 per 100</td><td class=\"n\">≤ 6.00 per 100</td>\s*"
+                     r"<td class=\"red\">off target", html)
     assert html.count("data:image/png;base64,") == 8 + 2  # eight sparklines, causes, backlog
     assert "Figures as of 2026-01-10 00:00 UTC" in html
 
@@ -119,7 +121,7 @@ def test_week_and_as_of_options(tiny_store, tmp_path):
     --as-of recomputes the figures at that as-of first."""
     out = tmp_path / "b.pdf"
     assert runner.invoke(app, ["brief", "--out", str(out), "--week", "2025-W52"]).exit_code == 0
-    assert "0.00 ≤ 6.00 on target" in pdf_text(out)[1]  # week of 22 Dec: O3 shipped, no contact
+    assert "0.00 per 100 ≤ 6.00 per 100 on target" in pdf_text(out)[1]  # week of 22 Dec: O3 shipped, no contact
     for bad in ("2024-W01", "2025-52"):
         missing = tmp_path / f"{bad}.pdf"
         result = runner.invoke(app, ["brief", "--out", str(missing), "--week", bad])
