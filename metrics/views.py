@@ -471,8 +471,32 @@ def slice_contacts(contacts: pl.DataFrame, view: View) -> pl.DataFrame:
     return contacts
 
 
-def pareto(contacts: pl.DataFrame) -> pl.DataFrame:
-    """Contacts per cause, most first, with the cumulative share."""
+def span_words(view: View, contacts: pl.DataFrame) -> str:
+    """The periods a list of contacts covers, in words: the view's range, else the contacts' own."""
+    first, last = view.start, view.end
+    if (first is None or last is None) and contacts.height:
+        times = contacts["created_at"].dt.date()
+        first = first or reporting_start(min(times.to_list()), view.grain)
+        last = last or reporting_start(max(times.to_list()), view.grain)
+    if first is None or last is None:
+        return "the selected periods"
+    return Window(first, last, view.grain, "span").words
+
+
+def reporting_start(day: dt.date, grain: str) -> dt.date:
+    """The start of the period holding ``day``."""
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    return day
+
+
+def pareto(contacts: pl.DataFrame, avoidable_only: bool = False) -> pl.DataFrame:
+    """Contacts per cause, most first, with the cumulative share (of the avoidable ones only, when asked:
+    the process gaps to close)."""
+    if avoidable_only:
+        contacts = contacts.filter(pl.col("avoidable").fill_null(False))
     if contacts.height == 0:
         return pl.DataFrame(schema={"cause": pl.String, "cause_label": pl.String, "contacts": pl.UInt32,
                                     "share": pl.Float64, "cumulative": pl.Float64, "avoidable": pl.Boolean})

@@ -19,15 +19,18 @@ if contacts.height == 0:
     st.info("No WISMO contacts in the selected periods.")
     st.stop()
 
-pareto = views.pareto(contacts)
-st.subheader("WISMO contacts by cause")
-st.caption("Click a bar to list its contacts.")
+span = views.span_words(view, contacts)
+pareto = views.pareto(contacts, avoidable_only=True)
+kinds = {r["kind"]: r["contacts"] for r in views.avoidable_split(contacts).iter_rows(named=True)}
+st.subheader("Avoidable WISMO contacts by cause")
+st.caption(f"{views.capital(span)}: {kinds.get('Avoidable', 0):,} avoidable contacts, "
+           f"{kinds.get('True demand', 0):,} true demand and {kinds.get('Unlinked', 0):,} without an order. "
+           "Click a bar to list its contacts.")
 fig = go.Figure()
 fig.add_trace(go.Bar(x=pareto.select(plot_text("cause_label"))["cause_label"].to_list(),
-                     y=pareto["contacts"].to_list(), name="contacts",
-                     marker_color=["#D55E00" if a else "#0072B2" for a in pareto["avoidable"].fill_null(False)]))
+                     y=pareto["contacts"].to_list(), name="contacts", marker_color="#D55E00"))
 fig.add_trace(go.Scatter(x=pareto["cause_label"].to_list(), y=(pareto["cumulative"] * 100).to_list(),
-                         name="cumulative %", yaxis="y2", mode="lines+markers", line={"color": "#000000"}))
+                         name="cumulative %", yaxis="y2", mode="lines+markers", line={"color": "#8a8a8a"}))
 fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title="contacts",
                   yaxis2={"overlaying": "y", "side": "right", "range": [0, 105], "title": "cumulative %"},
                   legend={"orientation": "h", "y": -0.3})
@@ -39,6 +42,7 @@ if clicked and label_to_cause.get(clicked):
     st.query_params["cause"] = label_to_cause[clicked]
 
 st.subheader("Trend by cause")
+st.caption(views.capital(span) + ".")
 trend = views.cause_trend(contacts, view.grain)
 fig = go.Figure()
 for i, c in enumerate(views.CAUSE_ORDER):
@@ -50,14 +54,19 @@ fig.update_layout(barmode="stack", height=360, margin={"l": 10, "r": 10, "t": 10
                   legend={"orientation": "h", "y": -0.25})
 st.plotly_chart(fig, key="cause_trend_chart")
 
-st.subheader("Avoidable share")
 period = data.reporting_period(run, view, page.as_of)
+st.subheader("Avoidable share of WISMO contacts")
+if period is not None:
+    st.caption(f"By node and by carrier in the {views.period_words(period, view.grain)}; by channel and handler "
+               f"over {span}.")
+names = data.names(run)
 c1, c2 = st.columns(2)
 for col, dim in ((c1, "node"), (c2, "carrier")):
     with col:
         card = data.scorecard(run, view, dim, period, ("avoidable_wismo_share",))
         if card.height:
-            shown = card.with_columns(share=pl.col("avoidable_wismo_share") * 100)
+            shown = card.with_columns(pl.col(dim).replace_strict(names[dim], default=pl.col(dim)),
+                                      share=pl.col("avoidable_wismo_share") * 100)
             st.plotly_chart(charts.bars(shown, dim, "share", "% avoidable", colour="avoidable_wismo_share__status"),
                             key=f"avoidable_{dim}")
 c3, c4 = st.columns(2)

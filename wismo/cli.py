@@ -15,6 +15,7 @@ import typer
 
 from alerts.channels import configured
 from alerts.service import run as run_alerts
+from metrics import views
 from metrics.catalogue import load_catalogue
 from metrics.engine import Request, compute
 from metrics.engine import causes as attribute
@@ -105,6 +106,9 @@ def brief(
     at: Annotated[str | None, typer.Option("--as-of", help="Recompute the store's figures at this as-of first (as "
                                                    "`wismo refresh --as-of` does; the dashboard then shows the "
                                                    "same figures).")] = None,
+    compare: Annotated[str, typer.Option(help="What each KPI and cause is compared with: prev (the week before), "
+                                              "4 (the 4 weeks before, per week) or yoy (the same week a year "
+                                              "before).")] = "prev",
 ) -> None:
     """Write the weekly executive brief: the eight KPIs against target, reduction or deflection, causes,
     worst nodes and carriers, exception backlog, data quality and governance.
@@ -115,7 +119,9 @@ def brief(
         raise typer.BadParameter("give --week or --as-of, not both")
     _current_figures(as_of(at))
     try:
-        got = gather(store(), week)
+        if compare not in views.COMPARISONS:
+            raise ValueError(f"--compare must be one of {', '.join(views.COMPARISONS)}")
+        got = gather(store(), week, compare=compare)
         path = render(got, out)
     except (LookupError, ValueError) as err:
         typer.echo(f"no brief: {err}", err=True)
