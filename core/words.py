@@ -41,6 +41,12 @@ WORDS: dict[str, str] = {
     "viewer": "Viewer", "editor": "Editor", "admin": "Admin", "refused": "Refused",
     # load checks
     "landed": "Landed", "blocking": "Blocking", "warning": "Warning",
+    # rule thresholds
+    "activation_sla_hours": "Tracking activation SLA", "stale_scan_hours": "Stale scan threshold",
+    "notify_window_hours": "Notice window", "repeat_window_days": "Repeat-contact window",
+    # sources of truth
+    "carrier_scan": "Carrier scan", "order_system": "Order system", "warehouse": "Warehouse system",
+    "inventory_system": "Inventory system",
     # cuts
     "node": "Node", "all": "All",
 }

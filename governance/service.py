@@ -24,10 +24,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from governance.evidence import contradicted, evidence
-from metrics.catalogue import MAX_HOURS, Target, Thresholds, load_catalogue
+from governance.effectiveness import effectiveness
+from governance.evidence import contradicted, gather, judge
+from metrics.catalogue import MAX_HOURS, UNIT_SHORT, Target, Thresholds, load_catalogue
 from metrics.governed import target_key
-from services import governed
+from metrics.views import View
+from services import figures, governed
 from store import governance as db
 from store import queries
 from store.db import Store
@@ -36,10 +38,17 @@ from store.governance import Connection
 ROLES = ("viewer", "editor", "admin")
 STATUSES = ("yes", "partly", "no", "not_assessed")
 CONTROL_STATUSES = ("designed", "operating", "not_tested", "failed")
+ACTION_STATUSES = ("open", "in_progress", "done", "dropped")
+CLOSED = ("done", "dropped")
+TRUTH_FACTS = ("order_status", "inventory", "shipped", "in_transit", "out_for_delivery", "delivered", "exception")
+TRUTH_FACT_WORDS = {"order_status": "Order status (placed, cancelled)", "inventory": "Inventory available to promise",
+                    "shipped": "Shipped", "in_transit": "In transit", "out_for_delivery": "Out for delivery",
+                    "delivered": "Delivered", "exception": "Exception"}
+TRUTH_SOURCES = ("carrier_scan", "order_system", "warehouse", "inventory_system", "care")
 GENESIS = "0" * 64
 SEED = Path(__file__).parent / "seed.yaml"
 NEEDS = {"checklist": "editor", "risk": "editor", "action": "editor", "raci": "editor", "peak": "editor",
-         "targets": "editor", "roles": "admin",
+         "targets": "editor", "roles": "admin", "source_of_truth": "admin",
          "thresholds": "admin", "import": "editor"}
 RACI = ("R", "A", "C", "I")
 
@@ -89,10 +98,13 @@ class Governance:
         return db.rows(self.store, "gov_peak_review")
 
     def update_peak_item(self, item_id: str, *, status: str | None = None, notes: str | None = None,
-                         reason: str = "") -> dict:
+                         reviewed_on: dt.date | None = None, reason: str = "") -> dict:
+        """A pre-peak review item's status and notes; a new status is dated today unless ``reviewed_on`` says."""
         if status is not None and status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}")
-        return self._update("peak", item_id, {"status": status, "notes": notes}, reason)
+        if status is not None and reviewed_on is None:
+            reviewed_on = dt.date.today()
+        return self._update("peak", item_id, {"status": status, "notes": notes, "reviewed_on": reviewed_on}, reason)
 
     def raci(self) -> list[dict]:
         return db.rows(self.store, "gov_raci")
@@ -208,21 +220,69 @@ class Governance:
         return self._new_version("executive_owner", "executive_owner", {"name": self.executive_owner()},
                                  {"name": name}, {"name": name}, reason)
 
-    def add_action(self, text_: str, owner: str, due_date: dt.date, meeting_date: dt.date, reason: str = "") -> str:
+    def add_action(self, text_: str, owner: str, due_date: dt.date, meeting_date: dt.date, reason: str = "",
+                   serves: str = "") -> str:
+        """A decision or action of a meeting (editors), open, with the KPI or risk it serves (may be '')."""
+        if not text_.strip():
+            raise ValueError("an action needs words: what is to be done")
+        if serves and serves not in {k.id for k in load_catalogue().kpis} | {r["id"] for r in self.risks()}:
+            raise ValueError(f"{serves!r} is neither a KPI nor a risk")
         action_id = "A-" + uuid.uuid4().hex[:8]
         new = {"id": action_id, "meeting_date": meeting_date, "text": text_, "owner": owner, "due_date": due_date,
-               "status": "open"}
+               "status": "open", "serves": serves, "closing_note": "", "closed_at": None}
         self._guard("action", action_id, new, reason)
         with db.transaction(self.store) as conn:
             db.insert(conn, "action", new)
             self._append(conn, "add action", "action", action_id, None, new, reason, "done")
         return action_id
 
-    def close_action(self, action_id: str, reason: str = "") -> dict:
-        return self._update("action", action_id, {"status": "done"}, reason)
+    def update_action(self, action_id: str, *, status: str | None = None, owner: str | None = None,
+                      due_date: dt.date | None = None, closing_note: str | None = None, reason: str = "") -> dict:
+        """Move an action open → in progress → done or dropped (editors). Closing needs a closing note; a
+        closed action stays closed (a new one is added instead)."""
+        if status is not None and status not in ACTION_STATUSES:
+            raise ValueError(f"an action's status is one of {', '.join(ACTION_STATUSES)}")
+        current = next((a for a in self.actions() if a["id"] == action_id), None)
+        if current is None:
+            raise KeyError(f"no action {action_id!r}")
+        if current["status"] in CLOSED and status is not None and status != current["status"]:
+            raise ValueError(f"action {action_id} is already {current['status']}: add a new action instead")
+        closed_at = None
+        if status in CLOSED and status != current["status"]:
+            if not (closing_note or "").strip():
+                raise ValueError("closing an action needs a closing note: what was done, or why it was dropped")
+            closed_at = dt.date.today()
+        return self._update("action", action_id, {"status": status, "owner": owner, "due_date": due_date,
+                                                  "closing_note": closing_note, "closed_at": closed_at}, reason)
+
+    def close_action(self, action_id: str, note: str, *, dropped: bool = False, reason: str = "") -> dict:
+        """Done (or dropped) with a closing note."""
+        return self.update_action(action_id, status="dropped" if dropped else "done", closing_note=note,
+                                  reason=reason or note)
 
     def overdue(self, today: dt.date) -> list[dict]:
-        return [a for a in self.actions() if a["status"] != "done" and _date(a["due_date"]) < today]
+        return [a for a in self.actions() if a["status"] not in CLOSED and _date(a["due_date"]) < today]
+
+    def source_of_truth(self) -> tuple[int | None, dict[str, Any]]:
+        """(version, hierarchy) of the source-of-truth hierarchy in force; (None, the seed's proposal) until an
+        admin confirms one."""
+        version, payload = queries.governed_setting(self.store, "source_of_truth")
+        return (version, payload) if version else (None, yaml.safe_load(SEED.read_text())["source_of_truth"])
+
+    def set_source_of_truth(self, hierarchy: dict[str, Any], reason: str = "") -> int:
+        """Record which source is authoritative for each fact and the hours within which sources agree (admin)."""
+        self._guard("source_of_truth", "hierarchy", hierarchy, reason)
+        unknown = set(hierarchy) - set(TRUTH_FACTS)
+        if unknown or not hierarchy:
+            raise ValueError(f"facts are {', '.join(TRUTH_FACTS)}; not {sorted(unknown)}")
+        for fact, rule in hierarchy.items():
+            sources, hours = rule.get("sources") or [], rule.get("tolerance_hours")
+            if not sources or set(sources) - set(TRUTH_SOURCES):
+                raise ValueError(f"{fact}: sources are one or more of {', '.join(TRUTH_SOURCES)}")
+            if not isinstance(hours, (int, float)) or not 0 <= float(hours) <= 168:
+                raise ValueError(f"{fact}: a tolerance of {hours} hours is outside 0–168")
+        old = self.source_of_truth()[1]
+        return self._new_version("source_of_truth", "hierarchy", old, hierarchy, hierarchy, reason)
 
     # ---- governed settings (admin only): a change is a new version, audited ------------------------
 
@@ -234,15 +294,15 @@ class Governance:
 
     def set_target(self, kpi_id: str, green: float, red: float, reason: str = "", dimension: str = "all",
                    value: str = "all") -> int:
-        """A new targets version with this KPI's red/amber/green thresholds, overall or for one node or
+        """A new targets version with this KPI's red/amber/green thresholds (as ratios: the CLI and the page
+        convert what people type in per 100, % or days), range-checked, overall or for one node or
         carrier (``dimension``/``value``; alerts evaluate those slices). Editors: targets are governance
         content; the cause-rule thresholds and carrier SLAs that change figures are admin-only."""
         kpi = load_catalogue().kpi(kpi_id)
         key = target_key(kpi_id, dimension, value)
         new = {"green": green, "red": red}
         self._guard("targets", key, new, reason)
-        if (kpi.good == "up" and green < red) or (kpi.good == "down" and green > red):
-            raise ValueError(f"{kpi_id}: green {green} must be better than red {red} ({kpi.good} is good)")
+        kpi.check_target(green, red)
         if dimension != "all":
             if dimension not in ("node", "carrier"):
                 raise ValueError("a slice target is for a node or a carrier")
@@ -358,6 +418,15 @@ class Governance:
             if key in raci and x.get("letter") != raci[key]:
                 self.set_raci(str(key[0]), str(key[1]), str(key[2]), x["letter"], reason=reason)
                 counts["raci"] += 1
+        for kpi_id, t in (data.get("targets") or {}).items():
+            kpi = load_catalogue().kpi(kpi_id)
+            if t.get("unit") != UNIT_SHORT[kpi.unit]:
+                raise ValueError(f"targets.{kpi_id}: give green and red with \"unit\": \"{UNIT_SHORT[kpi.unit]}\" "
+                                 f"(the export's shape), not {t.get('unit')!r}")
+            green, red = kpi.from_display(float(t["green"])), kpi.from_display(float(t["red"]))
+            if Target(green=green, red=red) != governed.targets(self.store)[kpi_id]:
+                self.set_target(kpi_id, green=green, red=red, reason=reason)
+                counts["targets"] = counts.get("targets", 0) + 1
         peak = {p["id"]: p for p in self.peak_review()}
         for p in data.get("peak_review", []):
             old = peak.get(p.get("id"))
@@ -371,13 +440,44 @@ class Governance:
             same = (a.get("text"), a.get("owner", ""), str(_date(a["due_date"]))) if a.get("due_date") else None
             if a.get("id") not in known and same not in known and a.get("text"):
                 self.add_action(a["text"], a.get("owner", ""), _date(a["due_date"]),
-                                _date(a.get("meeting_date") or a["due_date"]), reason=reason)
+                                _date(a.get("meeting_date") or a["due_date"]), reason=reason,
+                                serves=a.get("serves", ""))
                 counts["actions"] += 1
+            elif a.get("id") in known and a.get("status") in CLOSED:
+                old_a = next(x for x in existing if x["id"] == a["id"])
+                if old_a["status"] not in CLOSED:
+                    self.update_action(a["id"], status=a["status"], closing_note=a.get("closing_note", ""),
+                                       reason=reason)
+                    counts["actions"] += 1
         return counts
 
-    def evidence(self) -> dict[str, dict]:
+    def owner_named(self) -> bool:
+        return self.executive_owner() != yaml.safe_load(SEED.read_text())["executive_owner"]
+
+    def evidence(self, today: dt.date | None = None) -> dict[str, dict]:
         """What the data says per checklist question (see governance/evidence.py)."""
-        return evidence(self.store, audit_intact=not self.verify())
+        inputs = gather(self.store, owner_named=self.owner_named(), raci=self.raci(), truth=self.source_of_truth(),
+                        peak=self.peak_review(), audit_intact=not self.verify(), today=today or dt.date.today())
+        return {q: a.as_dict() for q, a in judge(inputs).items()}
+
+    def kpi_statuses(self) -> dict[str, str]:
+        """Each KPI's status (green, amber, red, none) in the overview's reporting week."""
+        status = figures.status(self.store)
+        if status.as_of is None:
+            return {}
+        week = View(grain="week")
+        period = figures.reporting_period(self.store, week, status.as_of)
+        return {t.kpi.id: t.status for t in figures.tiles(self.store, week, period)} if period else {}
+
+    def controls(self, statuses: dict[str, str] | None = None) -> list[dict]:
+        """Every risk with its control and the control's effectiveness (governance/effectiveness.py): the one
+        definition the page, the brief and the export use."""
+        statuses = self.kpi_statuses() if statuses is None else statuses
+        out = []
+        for r in self.risks():
+            e = effectiveness(r["control_status"], {k: statuses.get(k, "none") for k in r["kpis"]})
+            out.append(r | {"effectiveness": e})
+        return out
 
     def export(self) -> dict:
         problems = self.verify()
@@ -385,11 +485,18 @@ class Governance:
         flagged = contradicted(checklist, found)
         for q in checklist:
             q["data_evidence"] = found.get(q["id"], {}).get("text", "")
+            q["evidence_period"] = found.get(q["id"], {}).get("period", "")
             q["yes_contradicted_by_data"] = q["id"] in flagged
         rules = governed.rules(self.store)
-        return {"executive_owner": self.executive_owner(), "checklist": checklist, "risks": self.risks(),
+        cat, truth = load_catalogue(), self.source_of_truth()
+        risks = [{k: v for k, v in r.items() if k != "effectiveness"}
+                 | {"effective": r["effectiveness"].verdict, "kpis_off_target": list(r["effectiveness"].off_target)}
+                 for r in self.controls()]
+        return {"executive_owner": self.executive_owner(), "checklist": checklist, "risks": risks,
                 "actions": self.actions(), "raci": self.raci(), "peak_review": self.peak_review(),
-                "targets": {k: v.model_dump() for k, v in governed.targets(self.store).items()},
+                "targets": {k: {"green": round(v.green * cat.kpi(k).scale, 6), "red": round(v.red * cat.kpi(k).scale, 6),
+                                "unit": UNIT_SHORT[cat.kpi(k).unit]} for k, v in governed.targets(self.store).items()},
+                "source_of_truth": {"version": truth[0], "hierarchy": truth[1]},
                 "carrier_slas": governed.carrier_slas(self.store),
                 "rules": {"version": rules.version, "thresholds": rules.thresholds.model_dump()},
                 "audit": self.audit(), "audit_chain": {"intact": not problems, "problems": problems}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -27,6 +28,9 @@ class Target(BaseModel):
 
 
 UNIT_WORDS = {"per_100": "per 100 shipped orders", "percent": "%", "days": "days"}
+# what a target may be, in the units people read: a target outside it is a unit mistake (5 typed for 0.05)
+DISPLAY_RANGE = {"per_100": (0.0, 100.0), "percent": (0.0, 100.0), "days": (0.0, 365.0)}
+UNIT_SHORT = {"per_100": "per 100", "percent": "%", "days": "days"}
 UNIT_SUFFIX = {"per_100": "per_100", "percent": "pct", "days": "days"}  # in numeric downloads' column names
 
 
@@ -55,6 +59,25 @@ class Kpi(BaseModel):
     @property
     def unit_words(self) -> str:
         return UNIT_WORDS[self.unit]
+
+    def from_display(self, value: float) -> float:
+        """A value typed in the units people read (per 100, %, days) as the stored ratio."""
+        return value / self.scale
+
+    def check_target(self, green: float, red: float) -> None:
+        """Refuse a target that is not finite, outside the unit's range, or whose green is worse than its red;
+        the message speaks in the units people read."""
+        lo, hi = DISPLAY_RANGE[self.unit]
+        unit = UNIT_SHORT[self.unit]
+        for name, v in (("green", green), ("red", red)):
+            shown = v * self.scale
+            if not math.isfinite(shown) or not lo <= shown <= hi:
+                raise ValueError(f"{self.title}: a {name} target of {shown:g} {unit} is outside {lo:g}–{hi:g} {unit} "
+                                 f"(targets are typed in {unit}: 5 means {self.display(5 / self.scale)})")
+        if (self.good == "up" and green < red) or (self.good == "down" and green > red):
+            better = "higher" if self.good == "up" else "lower"
+            raise ValueError(f"{self.title}: the green target {self.display(green)} must be {better} than (or equal "
+                             f"to) the red one {self.display(red)}: {better} is better")
 
     def display_parts(self, value: float | None) -> tuple[str, str]:
         """The number and its unit apart ("13.74", "per 100"), for a tile that sets them in two sizes."""

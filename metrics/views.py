@@ -12,7 +12,7 @@ import polars as pl
 
 from core.contract import POST_PURCHASE_REASONS
 from core.words import WORDS, word
-from metrics.catalogue import UNIT_SUFFIX, Kpi, Target, Thresholds, load_catalogue, load_rules
+from metrics.catalogue import STATUS_WORD, UNIT_SUFFIX, Kpi, Target, Thresholds, load_catalogue, load_rules
 from metrics.context import UNASSIGNED, UNATTRIBUTED
 
 KPI_IDS = [k.id for k in load_catalogue().kpis if k.number]  # the eight, in the spec's order
@@ -217,6 +217,18 @@ def tiles(df: pl.DataFrame, targets: dict[str, Target], period: dt.date | None, 
                         s.tail(spark)["value"].to_list(), window,
                         window_value(s, window) if window is not None else None))
     return out
+
+
+def target_preview(tile: Tile, target: Target) -> str:
+    """What a new target would do to the tile's status, in words (the figure stays what it is)."""
+    k = tile.kpi
+    if tile.value is None or tile.period is None:
+        return f"{k.title} has no figure yet to judge against the new target."
+    now, then = STATUS_WORD[tile.status], STATUS_WORD[k.status(tile.value, target)]
+    move = f"would move from {now} to {then}" if now != then else f"would stay {now}"
+    sign = "≤" if k.good == "down" else "≥"
+    return (f"{k.title} {move} in the period of {tile.period:%-d %b %Y} ({k.display(tile.value)} against "
+            f"{sign} {k.display(target.green)}).")
 
 
 def movers(tile_list: list[Tile], n: int = 3) -> list[Tile]:

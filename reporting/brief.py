@@ -19,7 +19,6 @@ from metrics.views import View
 from services import figures, governed
 from store.db import Store
 
-NOT_EFFECTIVE = ("failed", "not_tested")  # control statuses the brief lists as not effective
 WORST = 3  # nodes and carriers listed by avoidable contacts per 100 shipped orders
 
 
@@ -141,8 +140,9 @@ def gather(store: Store, week: str | None = None, today: dt.date | None = None, 
     checklist = {s: 0 for s in ("yes", "partly", "no", "not_assessed")}
     for item in gov.checklist():
         checklist[item["status"]] = checklist.get(item["status"], 0) + 1
-    controls = [{"id": r["id"], "control": r["control"], "status": r["control_status"], "owner": r["owner"]}
-                for r in gov.risks() if r["control_status"] in NOT_EFFECTIVE]
+    controls = [{"id": r["id"], "control": r["control"], "status": r["effectiveness"].verdict,
+                 "tested": r["control_status"], "off_target": list(r["effectiveness"].off_target), "owner": r["owner"]}
+                for r in gov.controls() if r["effectiveness"].verdict != "effective"]
     overdue = [{"id": a["id"], "text": a["text"], "owner": a["owner"], "due": str(a["due_date"])[:10]}
                for a in gov.overdue(today or dt.date.today())]
     return Brief(

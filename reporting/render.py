@@ -14,7 +14,8 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from metrics.catalogue import STATUS_WORD
+from core.words import word
+from metrics.catalogue import STATUS_WORD, load_catalogue
 from reporting import charts
 from reporting.brief import Brief, CauseLine
 
@@ -24,6 +25,14 @@ JUDGED_RGB = {"better": (0, 158, 115), "worse": (213, 94, 0), "unchanged": (110,
 STATUS_RGB = {"green": (0, 158, 115), "amber": (200, 130, 0), "red": (213, 94, 0), "none": (120, 120, 120)}
 INK, GREY = (30, 30, 30), (110, 110, 110)
 LISTED = 6  # controls and actions listed by name; the rest are counted (the brief stays two pages)
+
+
+def control_line(r: dict) -> str:
+    """A control in words: its verdict, the two facts behind it (tested status; KPIs off target), owner, text."""
+    off = ", ".join(load_catalogue().kpi(k).title for k in r["off_target"])
+    return (f"{r['id']} {r['status']} — tested: {word(r['tested']).lower()}; "
+            + (f"off target: {off}" if off else "protected KPIs not off target")
+            + f" ({word(r['owner'])}): {r['control']}")
 
 
 def _cause_judgement(c: CauseLine) -> str:
@@ -56,7 +65,7 @@ def html(brief: Brief) -> str:
         return "data:image/png;base64," + base64.b64encode(png).decode()
 
     return env.get_template("brief.html.j2").render(
-        b=brief, words=STATUS_WORD,
+        b=brief, words=STATUS_WORD, control_line=control_line,
         sparks={k.id: b64(charts.sparkline(k.spark, k.green, k.status)) for k in brief.kpis},
         cause_chart=b64(charts.cause_bars(brief.causes)) if brief.causes else None,
         backlog_chart=b64(charts.backlog_bars(brief.backlog_buckets)),
@@ -224,9 +233,10 @@ def _page_two(pdf: _Pdf, brief: Brief) -> None:
     pdf.para(f"Checklist: {c.get('yes', 0)} yes · {c.get('partly', 0)} partly · {c.get('no', 0)} no · "
              f"{c.get('not_assessed', 0)} not assessed.")
     pdf.set_font("DejaVu", "B", 8.5)
-    pdf.cell(0, 5, f"Controls not effective ({len(brief.controls_not_effective)})", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5, f"Controls not shown effective ({len(brief.controls_not_effective)})", new_x="LMARGIN",
+             new_y="NEXT")
     for r in brief.controls_not_effective[:LISTED]:
-        pdf.para(f"{r['id']} ({r['status'].replace('_', ' ')}, {r['owner']}): {r['control']}", 8)
+        pdf.para(control_line(r), 8)
     _more(pdf, len(brief.controls_not_effective))
     pdf.set_font("DejaVu", "B", 8.5)
     pdf.cell(0, 5, f"Overdue actions ({len(brief.overdue_actions)})", new_x="LMARGIN", new_y="NEXT")

@@ -306,7 +306,10 @@ class GovAction(Base):
     text: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String)
     due_date: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String)  # open | done
+    status: Mapped[str] = mapped_column(String)  # open | in_progress | done | dropped
+    serves: Mapped[str] = mapped_column(String, server_default="")  # a KPI id, a risk id, or ''
+    closing_note: Mapped[str] = mapped_column(Text, server_default="")
+    closed_at: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class GovAudit(Base):
@@ -359,6 +362,7 @@ class GovPeakReview(Base):
     status: Mapped[str] = mapped_column(String)  # yes | partly | no | not_assessed
     owner: Mapped[str] = mapped_column(String)
     notes: Mapped[str] = mapped_column(Text)
+    reviewed_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 # --- threshold alerts (written by `wismo alerts`) -------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import text
 
-from core.contract import LOAD_ORDER
+from core.contract import LOAD_ORDER, contract_schema
 from store.bulk import from_sql
 from store.db import Store
 
@@ -234,6 +234,18 @@ def exists(store: Store, dimension: str, value: str) -> bool:
     sql = {"node": "SELECT count(*) FROM nodes WHERE node_id = :v",
            "carrier": "SELECT count(*) FROM carriers WHERE carrier_id = :v"}[dimension]
     return bool(scalar(store, sql, {"v": value}))
+
+
+def rows_since(store: Store, table: str, column: str, since: dt.datetime) -> pl.DataFrame:
+    """A contract table's rows whose ``column`` (a timestamp) is at or after ``since``, typed as the contract says."""
+    schema = contract_schema(table)
+    if schema.get(column) != UTC_US:
+        raise KeyError(f"{table}.{column} is not a timestamp column of the contract")
+    bound = since.astimezone(dt.UTC)
+    param: Any = bound.strftime("%Y-%m-%d %H:%M:%S.%f") if store.dialect == "sqlite" else bound
+    got = frame(store, f"SELECT {', '.join(schema)} FROM {table} WHERE {column} >= :since",  # noqa: S608 - contract names
+                {"since": param}, schema)
+    return got if got.height else pl.DataFrame(schema=schema)
 
 
 # ---- governed settings ----------------------------------------------------------------------------

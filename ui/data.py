@@ -150,6 +150,13 @@ def overdue_actions(run: str, today: dt.date) -> list[dict]:
     return Governance(store(), Actor("dashboard", "viewer")).overdue(today)
 
 
+@st.cache_resource(ttl=300, show_spinner=False)
+def evidence(run: str, audit_rows: int) -> dict[str, dict]:
+    """What the data says per checklist question, for the figures of ``run`` and the workspace as of its
+    ``audit_rows``-th change (a change to the workspace asks again)."""
+    return Governance(store(), Actor("dashboard", "viewer")).evidence()
+
+
 @st.cache_resource(ttl=60, show_spinner=False)
 def targets(run: str) -> dict:
     return governed.targets(store())
@@ -212,5 +219,5 @@ def clear() -> None:
     """Forget every cached figure (after a change that alters them); the store connection stays."""
     for loader in (status, newest_scan, dimension_values, names, figures, reporting_period, tiles, deflection, scorecard, _contacts,
                    latency, exception_facts, care_contacts, loads, check_summary, rejected, order_timeline,
-                   overdue_actions, targets, rules, carrier_slas, cause_rates, cause_comparison, ranked, milestones):
+                   overdue_actions, targets, rules, carrier_slas, cause_rates, cause_comparison, ranked, milestones, evidence):
         loader.clear()

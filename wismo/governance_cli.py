@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from metrics.catalogue import load_catalogue
 from wismo.context import EXIT_REFUSED, governance
 
 gov_app = typer.Typer(help="The governance workspace: checklist, risks and controls, actions, audit trail.",
@@ -40,25 +42,69 @@ def governance_import(
 @gov_app.command("set-target")
 def governance_set_target(
     kpi: Annotated[str, typer.Argument(help="KPI id, e.g. wismo_contact_rate.")],
-    green: Annotated[float, typer.Option(help="On target at or better than this (as a ratio, e.g. 0.06).")],
-    red: Annotated[float, typer.Option(help="Off target when worse than this.")],
+    green: Annotated[float, typer.Option(help="On target at or better than this, in the KPI's unit: per 100 shipped "
+                                              "orders (6 = 6 per 100), percent (95 = 95 %) or days.")],
+    red: Annotated[float, typer.Option(help="Off target when worse than this, in the same unit.")],
     reason: Annotated[str, typer.Option(help="Why: kept on the audit trail.")],
     node: Annotated[str | None, typer.Option(help="A target for this fulfillment node only.")] = None,
     carrier: Annotated[str | None, typer.Option(help="A target for this carrier only.")] = None,
 ) -> None:
-    """Set a KPI's red/amber/green thresholds, overall or for one node or carrier (editors and admins):
-    a new, audited targets version. `wismo alerts` evaluates every target set."""
+    """Set a KPI's red/amber/green thresholds in the unit the dashboard shows, overall or for one node or carrier
+    (editors and admins): a new, audited targets version. A value outside the unit's range (a rate above 100 %,
+    say), or a green worse than the red, is refused. `wismo alerts` evaluates every target set."""
     if node and carrier:
         raise typer.BadParameter("give --node or --carrier, not both")
     dimension, value = ("node", node) if node else ("carrier", carrier) if carrier else ("all", "all")
     try:
-        version = governance().set_target(kpi, green=green, red=red, reason=reason, dimension=dimension,
-                                           value=value)
+        k = load_catalogue().kpi(kpi)
+        version = governance().set_target(kpi, green=k.from_display(green), red=k.from_display(red), reason=reason,
+                                          dimension=dimension, value=value)
     except (PermissionError, ValueError, KeyError) as err:
         typer.echo(f"refused: {err}", err=True)
         raise typer.Exit(EXIT_REFUSED) from None
     where = f" for {dimension} {value}" if dimension != "all" else ""
-    typer.echo(f"targets version {version}: {kpi}{where} green {green}, red {red}")
+    typer.echo(f"targets version {version}: {k.title}{where}: on target at {'≤' if k.good == 'down' else '≥'} "
+               f"{k.display(k.from_display(green))}, off target beyond {k.display(k.from_display(red))}")
+
+
+@gov_app.command("add-action")
+def governance_add_action(
+    text: Annotated[str, typer.Argument(help="The decision or action, in words.")],
+    owner: Annotated[str, typer.Option(help="Who does it (a person or a function).")],
+    due: Annotated[str, typer.Option(help="Due date, YYYY-MM-DD.")],
+    serves: Annotated[str, typer.Option(help="The KPI id or risk id it serves (e.g. R3).")] = "",
+    reason: Annotated[str, typer.Option(help="Why: kept on the audit trail.")] = "governance meeting",
+) -> None:
+    """Record a meeting's action (editors and admins): open, with an owner and a due date."""
+    try:
+        action = governance().add_action(text, owner, dt.date.fromisoformat(due), dt.date.today(), reason=reason,
+                                         serves=serves)
+    except (PermissionError, ValueError, KeyError) as err:
+        typer.echo(f"refused: {err}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+    typer.echo(f"action {action} open, due {due}")
+
+
+@gov_app.command("close-action")
+def governance_close_action(
+    action: Annotated[str, typer.Argument(help="The action's id (A-…), from `wismo governance export`.")],
+    note: Annotated[str, typer.Option(help="The closing note: what was done, or why it was dropped.")],
+    dropped: Annotated[bool, typer.Option("--dropped", help="Dropped rather than done.")] = False,
+    start: Annotated[bool, typer.Option("--start", help="Only mark it in progress (the note is its reason).")]
+    = False,
+) -> None:
+    """Close an action as done (or --dropped) with a closing note, or mark it in progress (--start); audited.
+    A closed action no longer counts as overdue."""
+    gov = governance()
+    try:
+        if start:
+            gov.update_action(action, status="in_progress", reason=note)
+        else:
+            gov.close_action(action, note, dropped=dropped)
+    except (PermissionError, ValueError, KeyError) as err:
+        typer.echo(f"refused: {err}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+    typer.echo(f"action {action}: {'in progress' if start else 'dropped' if dropped else 'done'}")
 
 
 @gov_app.command("set-threshold")

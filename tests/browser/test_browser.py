@@ -72,8 +72,9 @@ def open_page(browser, url: str, ready_text: str):  # type: ignore[no-untyped-de
 def settled(page, timeout: int = 90_000) -> None:  # type: ignore[no-untyped-def]
     """Wait until no rerun is in flight (Streamlit marks the page's elements inert during a rerun)."""
     try:
-        page.wait_for_function("document.querySelectorAll('[inert]:not([data-testid=stExpanderDetails])').length === 0",
-                               timeout=timeout)  # a closed expander's body is inert for good
+        page.wait_for_function("document.querySelectorAll('[inert]:not([data-testid=stExpanderDetails])"
+                               ":not([data-testid=stTabPanel])').length === 0",
+                               timeout=timeout)  # a closed expander's body, a tab not shown: inert for good
     except Exception:
         shot(page, "not-settled")
         print(page.evaluate("Array.from(document.querySelectorAll('[inert]')).map(e => e.outerHTML.slice(0, 300))"))

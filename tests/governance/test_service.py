@@ -66,8 +66,32 @@ def test_actions_and_overdue(gov):
     aid = g.add_action("Escalate RegionEx activation SLA", "carrier_management", dt.date(2026, 1, 9),
                        dt.date(2026, 1, 5), reason="governance meeting 5 Jan")
     assert [a["id"] for a in g.overdue(dt.date(2026, 1, 12))] == [aid]
-    g.close_action(aid, reason="carrier agreed a plan")
+    g.close_action(aid, "carrier agreed a plan")
     assert g.overdue(dt.date(2026, 1, 12)) == []
+
+
+def test_an_action_moves_open_in_progress_done_with_a_closing_note(gov):
+    """open → in progress → done; closing needs a note, is dated, is audited; a closed action stays closed;
+    a dropped one is not overdue either; an action serves a KPI or a risk, nothing else."""
+    g = Governance(gov, EDITOR)
+    aid = g.add_action("Fix RegionEx scans", "carrier_management", dt.date(2026, 1, 9), dt.date(2026, 1, 5),
+                       serves="R3")
+    g.update_action(aid, status="in_progress", reason="started")
+    assert [a["status"] for a in g.actions()] == ["in_progress"]
+    with pytest.raises(ValueError, match="needs a closing note"):
+        g.update_action(aid, status="done")
+    g.close_action(aid, "RegionEx sends scans hourly since 8 Jan")
+    done = g.actions()[0]
+    assert (done["status"], done["closing_note"], str(done["closed_at"])[:10]) == (
+        "done", "RegionEx sends scans hourly since 8 Jan", str(dt.date.today()))
+    assert g.audit()[-1]["action"] == "update action" and '"done"' in g.audit()[-1]["new_value"]
+    with pytest.raises(ValueError, match="already done"):
+        g.update_action(aid, status="open")
+    other = g.add_action("Old idea", "retail", dt.date(2026, 1, 1), dt.date(2025, 12, 1))
+    g.close_action(other, "superseded by the carrier review", dropped=True)
+    assert g.overdue(dt.date(2026, 2, 1)) == []
+    with pytest.raises(ValueError, match="neither a KPI nor a risk"):
+        g.add_action("x", "retail", dt.date(2026, 1, 1), dt.date(2026, 1, 1), serves="R99")
 
 
 def test_edited_audit_row_is_detected(gov):
@@ -91,7 +115,8 @@ def test_deleted_audit_row_is_detected(gov):
 
 
 def test_cli_export_and_verify(tmp_path, monkeypatch):
-    """`wismo governance export` prints everything with the chain check; a viewer may read; verify fails on tamper."""
+    """`wismo governance export` prints everything with the chain check, targets in the units people read and each
+    control's effectiveness; a viewer may read; verify fails on tamper."""
     import json
 
     from typer.testing import CliRunner
@@ -108,7 +133,9 @@ def test_cli_export_and_verify(tmp_path, monkeypatch):
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert len(data["checklist"]) == 10 and len(data["risks"]) == 6
-    assert data["targets"]["wismo_contact_rate"] == {"green": 0.06, "red": 0.09}
+    assert data["targets"]["wismo_contact_rate"] == {"green": 6.0, "red": 9.0, "unit": "per 100"}  # as people read it
+    assert [r["effective"] for r in data["risks"]] == ["unproven"] * 6  # not tested yet, no figures off target
+    assert data["source_of_truth"]["version"] is None  # the seed's proposal, not yet confirmed
     assert data["rules"]["version"] == "2025.1" and data["carrier_slas"] == {}
     assert data["audit_chain"] == {"intact": True, "problems": []}
     assert runner.invoke(app, ["governance", "verify"]).output.strip() == "audit chain intact"

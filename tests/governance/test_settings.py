@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from core.settings import EngineConfig
 from governance.service import Actor, Governance
 from metrics import views
+from metrics.catalogue import Target, load_catalogue
 from services import figures
 from services.governed import rules as effective_rules
 from services.governed import targets as effective_targets
@@ -14,7 +17,6 @@ from services.refresh import refresh
 from store import bulk
 from tests.metrics.build import frames, t
 from tests.metrics.test_causes import CARRIERS, CASES, merge
-from tests.metrics.test_kpis import WISMO
 from tests.pages.test_pages import make_store
 
 ADMIN, EDITOR = Actor("ana", "admin"), Actor("eli", "editor")
@@ -31,20 +33,52 @@ def _url(store) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_target_change_is_versioned_audited_and_changes_the_status(store):
-    """WISMO week of 29 Dec is 2.0 per shipped order: red against 0.06/0.09, green against 2.5/3.0."""
-    make_store(_url(store), dict(WISMO))
+    """Tracking activation, week of 29 Dec: 3 of 6 decided orders on time (tests/metrics/test_kpis.py) = 50 %: red
+    against ≥ 95 / 90 %, green against ≥ 50 / 40 %; the preview says so before the change."""
+    from tests.metrics.test_kpis import ACTIVATION
+
+    make_store(_url(store), dict(ACTIVATION))
     period = t("2025-12-29 00:00").date()
-    tile = figures.tiles(store, views.View(), period, ["wismo_contact_rate"])[0]
-    assert (tile.value, tile.status) == (2.0, "red")
+    tile = figures.tiles(store, views.View(), period, ["tracking_activation_ontime"])[0]
+    assert (tile.value, tile.status) == (0.5, "red")
+    new = Target(green=0.5, red=0.4)
+    assert views.target_preview(tile, new) == (
+        "Orders with on-time tracking activation would move from off target to on target in the period of "
+        "29 Dec 2025 (50.0% against ≥ 50.0%).")
     g = Governance(store, ADMIN)
-    version = g.set_target("wismo_contact_rate", green=2.5, red=3.0, reason="fixture scale")
-    assert version == 1 and effective_targets(store)["wismo_contact_rate"].green == 2.5
-    tile = figures.tiles(store, views.View(), period, ["wismo_contact_rate"])[0]
-    assert tile.status == "green" and tile.target.red == 3.0
+    version = g.set_target("tracking_activation_ontime", green=0.5, red=0.4, reason="fixture scale")
+    assert version == 1 and effective_targets(store)["tracking_activation_ontime"].green == 0.5
+    tile = figures.tiles(store, views.View(), period, ["tracking_activation_ontime"])[0]
+    assert tile.status == "green" and tile.target.red == 0.4
     last = g.audit()[-1]
-    assert (last["action"], last["entity_id"], last["actor"]) == ("set targets", "wismo_contact_rate", "ana")
-    assert '"green": 0.06' in last["old_value"] and '"green": 2.5' in last["new_value"]
+    assert (last["action"], last["entity_id"], last["actor"]) == ("set targets", "tracking_activation_ontime", "ana")
+    assert '"green": 0.95' in last["old_value"] and '"green": 0.5' in last["new_value"]
     assert g.verify() == []
+
+
+@pytest.mark.parametrize(("kpi", "green", "red", "says"), [
+    ("wismo_contact_rate", 500, 600, "a green target of 500 per 100 is outside 0–100 per 100"),
+    ("tracking_activation_ontime", 120, 90, "a green target of 120 % is outside 0–100 %"),
+    ("exception_age_days", -1, 3, "a green target of -1 days is outside 0–365 days"),
+    ("csat_post_purchase", 70, 80, "the green target 70.0% must be higher than"),
+    ("wismo_contact_rate", 9, 6, "the green target 9.00 per 100 must be lower than"),
+    ("order_exception_rate", float("nan"), 20, "outside 0–100 %"),
+])
+def test_targets_are_typed_in_the_units_people_read_and_range_checked(store, kpi, green, red, says):
+    """Every unit: a value outside its range, or a green worse than its red, is refused with the words of the
+    unit, and nothing is stored."""
+    k = load_catalogue().kpi(kpi)
+    with pytest.raises(ValueError, match=re.escape(says)):
+        Governance(store, EDITOR).set_target(kpi, green=k.from_display(green), red=k.from_display(red), reason="x")
+    assert effective_targets(store)[kpi] == k.target
+
+
+def test_units_convert_both_ways():
+    """5 per 100 is 0.05; 95 % is 0.95; 3 days is 3."""
+    cat = load_catalogue()
+    assert cat.kpi("wismo_contact_rate").from_display(5) == 0.05
+    assert cat.kpi("tracking_activation_ontime").from_display(95) == 0.95
+    assert cat.kpi("exception_age_days").from_display(3) == 3
 
 
 def test_who_may_change_targets_and_thresholds(store):
@@ -55,7 +89,7 @@ def test_who_may_change_targets_and_thresholds(store):
     with pytest.raises(PermissionError):
         Governance(store, Actor("vic", "viewer")).set_target("wismo_contact_rate", green=0.04, red=0.08)
     assert Governance(store, EDITOR).audit()[-1]["outcome"] == "refused"
-    with pytest.raises(ValueError, match="must be better than red"):
+    with pytest.raises(ValueError, match="must be higher than"):
         Governance(store, ADMIN).set_target("tracking_activation_ontime", green=0.8, red=0.9)
 
 
@@ -85,9 +119,16 @@ def test_cli_set_target_respects_roles(tmp_path, monkeypatch):
     monkeypatch.setenv("WISMO_USER", "vic")
     fresh_settings()
     runner = CliRunner()
-    ok = runner.invoke(app, ["governance", "set-target", "wismo_contact_rate", "--green", "0.05", "--red", "0.08",
+    ok = runner.invoke(app, ["governance", "set-target", "wismo_contact_rate", "--green", "5", "--red", "8",
                              "--reason", "new baseline"])
-    assert ok.exit_code == 0 and "targets version 1" in ok.output
+    assert ok.exit_code == 0 and "targets version 1" in ok.output and "≤ 5.00 per 100" in ok.output
+    from services.governed import targets
+    from store import open_store
+
+    assert targets(open_store(f"sqlite:///{tmp_path}/s.db"))["wismo_contact_rate"].green == 0.05
+    wrong = runner.invoke(app, ["governance", "set-target", "wismo_contact_rate", "--green", "500", "--red", "600",
+                                "--reason", "typo"])
+    assert wrong.exit_code == 1 and "outside 0–100 per 100" in wrong.output
     monkeypatch.setenv("WISMO_ROLES", '{"ana": "admin"}')
     fresh_settings()
     refused = runner.invoke(app, ["governance", "set-target", "wismo_contact_rate", "--green", "0.04", "--red",
