@@ -59,7 +59,9 @@ def coverage(tables: dict[str, pl.DataFrame], as_of: dt.datetime, since: dt.date
     """Per scenario: units triggered in [since, as-of], decided, covered, and covered / decided (null without a
     decided unit). ``tables``: shipments, order_lines, notifications, contacts as known at as-of;
     ``exceptions``: the exception facts (exception_type, opened_at, covered, decided) the refresh wrote."""
-    known = lambda df, col: df.filter(pl.col(col) <= as_of)  # noqa: E731
+    def known(df: pl.DataFrame, col: str) -> pl.DataFrame:
+        return df.filter(pl.col(col) <= as_of)
+
     ships = known(tables["shipments"], "label_created_at")
     contacts = known(tables["contacts"], "created_at").select("order_id", "created_at").drop_nulls("order_id")
     notes = known(tables["notifications"], "sent_at").filter(pl.col("status") != "failed")
