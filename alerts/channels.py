@@ -33,7 +33,8 @@ def payload(b: Breach) -> dict:
         "key": b.key, "kind": b.kind, "kpi": b.kpi, "title": b.title, "dimension": b.dimension,
         "value": b.dimension_value, "week": b.period_start.isoformat(), "figure": b.value,
         "figure_text": b.value_text, "threshold": b.threshold, "threshold_text": b.threshold_text,
-        "severity": b.severity, "owner": list(b.owner), "escalation": b.escalation, "link": b.link}}
+        "severity": b.severity, "owner": list(b.owner), "escalation": b.escalation, "link": b.link,
+        "audit_head": b.audit_head}}
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ class Email:
         msg = EmailMessage()
         msg["From"], msg["To"] = self.sender, ", ".join(to)
         msg["Subject"] = f"[WISMO {breach.severity}] {breach.title} · {breach.where}"
-        msg.set_content(breach.message + "\n")
+        msg.set_content(breach.message + "\n" + (f"\nGovernance audit head: {breach.audit_head} (check it with "
+                                                  f"`wismo governance verify --anchor`)\n" if breach.audit_head else ""))
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
                 smtp.starttls()

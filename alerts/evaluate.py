@@ -43,6 +43,7 @@ class Breach:
     owner: tuple[str, ...]
     escalation: str
     link: str
+    audit_head: str = ""  # the governance audit head when evaluated ('#SEQ MAC'): a reader can verify against it
 
     @property
     def key(self) -> str:

@@ -9,7 +9,7 @@ is due again on the next run.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from alerts.channels import Channel, Outcome, deliver
 from alerts.evaluate import RANK, Breach, breaches
@@ -35,21 +35,23 @@ class Report:
         return not self.failed
 
 
-def owners(store: Store) -> dict[str, list[str]]:
-    """KPI id → the functions Responsible for it in the governance RACI."""
+def owners(store: Store) -> tuple[dict[str, list[str]], str]:
+    """KPI id → the functions Responsible for it in the governance RACI; and the audit head it was read at."""
     gov = Governance(store, Actor("alerts", "viewer"))
     gov.seed_if_empty()
     out: dict[str, list[str]] = {}
     for r in gov.raci():
         if r["subject_kind"] == "kpi" and r["letter"] == "R":
             out.setdefault(r["subject_id"], []).append(r["function"])
-    return out
+    return out, gov.head()
 
 
 def run(store: Store, channels: list[Channel], base_url: str, *, dry_run: bool = False, attempts: int = 3,
         now: dt.datetime | None = None) -> Report:
     now = now or dt.datetime.now(dt.UTC)
-    found, week = breaches(store, base_url, owners(store))
+    responsible, head = owners(store)
+    found, week = breaches(store, base_url, responsible)
+    found = [replace(b, audit_head=head) for b in found]
     report = Report(week)
     meta = queries.latest_run(store)
     known = state.known(store)

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENGINES = ("polars", "duckdb", "spark", "pushdown")
@@ -54,6 +55,13 @@ class Settings(BaseSettings):
     #: Addresses (IPs or CIDR blocks) of the reverse proxies whose identity header is believed, e.g.
     #: WISMO_TRUSTED_PROXIES='["10.0.0.5", "10.1.0.0/16"]'. A header from anywhere else is ignored.
     trusted_proxies: list[str] = []
+    #: The key of the audit chain's MACs (at least 32 characters, e.g. `openssl rand -hex 32`). Without it,
+    #: a key is generated on the first audited change into ``audit.key`` in the audit folder. Keep it out of
+    #: the database's reach: whoever holds it can rewrite the audit trail undetected.
+    audit_key: SecretStr = SecretStr("")
+    #: Where the generated audit key and the audit head's anchor file live (default: beside an embedded
+    #: SQLite store, else ./data). Put it on a volume the database's administrators cannot write.
+    audit_dir: Path | None = None
 
     # ---- engines (metrics/engines.py) -----------------------------------------------------------------
     #: polars (default), duckdb, spark or pushdown (inside the PostgreSQL store).

@@ -50,7 +50,7 @@ def _changes(old: Any, new: Any) -> str:
     old = old if isinstance(old, dict) else {}
     parts = []
     for k, v in new.items():
-        if k in ("id", "version"):
+        if k in ("id", "version", "payload_sha256"):
             continue
         before = old.get(k)
         shown = lambda x: word(x) if isinstance(x, str) and x in WORDS else ("–" if x in (None, "") else str(x))  # noqa: E731

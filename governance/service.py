@@ -6,14 +6,16 @@ peak review, KPI targets); ``admin`` also changes what alters the figures (cause
 carrier SLAs) and names the executive owner. Roles themselves come from configuration. A refused write raises ``PermissionError`` and is
 recorded with outcome ``refused``.
 
-The audit chain: each row's ``hash`` is SHA-256 over its own fields and the previous row's hash,
-so a row edited or deleted outside the app breaks the chain and ``verify`` names where.
+The audit chain: each row's ``hash`` is an HMAC over its own fields and the previous row's MAC, under a key
+kept outside the database, and the head is anchored outside it too (governance/audit.py), so a row edited,
+inserted, re-hashed or deleted outside the app is named by ``verify``, which also checks that the governed
+settings in force are the ones the audit trail recorded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from governance.audit import LEGACY, Anchor, AuditKeyError, Seal, legacy_hash, payload_digest, shown
 from governance.effectiveness import effectiveness
 from governance.evidence import contradicted, gather, judge
 from metrics.catalogue import MAX_HOURS, UNIT_SHORT, Target, Thresholds, load_catalogue
@@ -66,10 +69,6 @@ class Actor:
         return ROLES.index(self.role) >= ROLES.index(needed)
 
 
-def _hash(fields: list[Any]) -> str:
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
-
-
 AUDIT_FIELDS = ("seq", "at", "actor", "role", "action", "entity", "entity_id", "old_value", "new_value", "reason",
                 "outcome", "prev_hash")
 
@@ -79,9 +78,11 @@ class Governance:
     alters the figures (a threshold, a carrier's activation SLA): the entry point passes a refresh with the
     engine the installation chose."""
 
-    def __init__(self, store: Store, actor: Actor, on_figures_changed: Callable[[], object] | None = None) -> None:
+    def __init__(self, store: Store, actor: Actor, on_figures_changed: Callable[[], object] | None = None,
+                 seal: Seal | None = None) -> None:
         self.store, self.actor = store, actor
         self.on_figures_changed = on_figures_changed
+        self.seal = seal or Seal.for_store(store)
 
     # ---- reading ----------------------------------------------------------------------------------
 
@@ -129,20 +130,52 @@ class Governance:
     def audit(self) -> list[dict]:
         return db.rows(self.store, "gov_audit")
 
-    def verify(self) -> list[str]:
-        """Problems in the audit chain: edited rows (hash mismatch) and deleted ones (gaps, broken links)."""
-        problems, prev, expect = [], GENESIS, 1
-        for r in self.audit():
-            if r["seq"] != expect:
-                problems.append(f"rows {expect}–{r['seq'] - 1} are missing (deleted)")
+    def head(self) -> str:
+        """The audit head as printed in briefs, alerts and exports (``#SEQ MAC``), or '' before any change."""
+        rows = self.audit()
+        return shown(int(rows[-1]["seq"]), rows[-1]["hash"]) if rows else ""
+
+    def verify(self, anchors: list[Anchor] | tuple[Anchor, ...] = ()) -> list[str]:
+        """Problems in the audit trail: rows edited, inserted or re-hashed (MAC mismatch), deleted (gaps, broken
+        links, a missing anchored head), and governed settings that differ from what the trail recorded.
+        Checks the anchor file beside the store and the ``anchors`` given (copied from a brief or alert)."""
+        rows = self.audit()
+        key = self.seal.key(create=False)
+        scheme = self.seal.scheme(key) if key else None
+        problems: list[str] = []
+        prev, expect, keyed = GENESIS, 1, False
+        for r in rows:
+            seq = int(r["seq"])
+            if seq != expect:
+                problems.append(f"rows {expect}–{seq - 1} are missing (deleted)")
             if r["prev_hash"] != prev:
-                problems.append(f"row {r['seq']} does not follow the row before it (a row was deleted or replaced)")
-            at = r["at"] if isinstance(r["at"], str) else r["at"].astimezone(dt.UTC).isoformat()
+                problems.append(f"row {seq} does not follow the row before it (a row was deleted or replaced)")
             fields = [r[f] for f in AUDIT_FIELDS]
-            fields[1] = _canonical_time(at)
-            if _hash(fields) != r["hash"]:
-                problems.append(f"row {r['seq']} was changed after it was written")
-            prev, expect = r["hash"], r["seq"] + 1
+            fields[1] = _canonical_time(r["at"] if isinstance(r["at"], str)
+                                        else r["at"].astimezone(dt.UTC).isoformat())
+            row_scheme = r.get("scheme") or LEGACY
+            if row_scheme == LEGACY:
+                if keyed:
+                    problems.append(f"row {seq} carries an unkeyed hash after the keyed chain began (forged)")
+                elif legacy_hash(fields) != r["hash"]:
+                    problems.append(f"row {seq} was changed after it was written")
+            else:
+                keyed = True
+                if key is None:
+                    problems.append(f"no audit key here ({self.seal.where_key()}): rows from {seq} on cannot be "
+                                    "checked; restore the key the chain was written with")
+                    break
+                if row_scheme != scheme:
+                    problems.append(f"row {seq} was written with another key ({row_scheme.split(':')[-1]}) than "
+                                    f"the one here ({self.seal.key_id(key)}): forged, or the key was replaced")
+                elif not hmac.compare_digest(self.seal.mac(key, fields), str(r["hash"])):
+                    problems.append(f"row {seq} was changed after it was written")
+            prev, expect = r["hash"], seq + 1
+        path, key_file = self.seal.anchor_path, self.seal.key_path
+        if rows and path is not None and not path.exists() and (keyed or (key_file is not None and key_file.exists())):
+            problems.append(f"the anchor file {path} is missing: whether the newest rows were deleted cannot be told")
+        problems += _anchors_checked(rows, [*self.seal.anchors(), *anchors])
+        problems += _settings_checked(rows, db.settings_versions(self.store))
         return problems
 
     # ---- writing ----------------------------------------------------------------------------------
@@ -151,14 +184,22 @@ class Governance:
                 outcome: str) -> None:
         db.lock_audit(conn)
         last = db.audit_head(conn)
+        key = self.seal.key(create=last is None or last[2] == LEGACY)
+        if key is None or (last is not None and last[2] not in (LEGACY, self.seal.scheme(key))):
+            written = last[2].split(":")[-1] if last else "?"
+            raise AuditKeyError(f"the audit chain was written with key {written}, which is not here "
+                                f"({self.seal.where_key()}): restore it (or set WISMO_AUDIT_KEY); nothing was changed")
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         at = dt.datetime.now(dt.UTC).replace(microsecond=0)
         fields = [seq, _canonical_time(at.isoformat()), self.actor.name, self.actor.role, action, entity, entity_id,
                   json.dumps(old, default=str, sort_keys=True), json.dumps(new, default=str, sort_keys=True),
                   reason, outcome, prev]
+        mac = self.seal.mac(key, fields)
         db.append_audit(conn, {"seq": seq, "at": at, "actor": self.actor.name, "role": self.actor.role, "action": action,
-                      "entity": entity, "entity_id": entity_id, "old": fields[7], "new": fields[8],
-                               "reason": reason, "outcome": outcome, "prev": prev, "hash": _hash(fields)})
+                               "entity": entity, "entity_id": entity_id, "old": fields[7], "new": fields[8],
+                               "reason": reason, "outcome": outcome, "prev": prev, "hash": mac,
+                               "scheme": self.seal.scheme(key)})
+        db.after_commit(conn, lambda: self.seal.record(seq, mac))
 
     def _guard(self, kind: str, entity_id: str, new: Any, reason: str) -> None:
         if not self.actor.may(NEEDS[kind]):
@@ -289,7 +330,8 @@ class Governance:
     def _new_version(self, kind: str, entity_id: str, old: Any, new: Any, payload: dict, reason: str) -> int:
         with db.transaction(self.store) as conn:
             version = db.new_settings_version(conn, kind, self.actor.name, reason, payload)
-            self._append(conn, f"set {kind}", kind, entity_id, old, new | {"version": version}, reason, "done")
+            self._append(conn, f"set {kind}", kind, entity_id, old,
+                         new | {"version": version, "payload_sha256": payload_digest(payload)}, reason, "done")
         return version
 
     def set_target(self, kpi_id: str, green: float, red: float, reason: str = "", dimension: str = "all",
@@ -499,7 +541,8 @@ class Governance:
                 "source_of_truth": {"version": truth[0], "hierarchy": truth[1]},
                 "carrier_slas": governed.carrier_slas(self.store),
                 "rules": {"version": rules.version, "thresholds": rules.thresholds.model_dump()},
-                "audit": self.audit(), "audit_chain": {"intact": not problems, "problems": problems}}
+                "audit": self.audit(), "audit_chain": {"intact": not problems, "problems": problems,
+                                                        "head": self.head()}}
 
 
 def _letter(function: str, responsible: str) -> str:
@@ -519,3 +562,54 @@ def _canonical_time(iso: str) -> str:
 
 def _date(v: Any) -> dt.date:
     return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
+
+
+def _anchors_checked(rows: list[dict], anchors: list[Anchor]) -> list[str]:
+    """Heads recorded outside the database that the chain no longer holds: deleted or rewritten rows."""
+    held = {int(r["seq"]): str(r["hash"]) for r in rows}
+    missing = sorted({a.seq for a in anchors if a.seq not in held})
+    rewritten: dict[str, set[int]] = {}
+    for a in anchors:
+        if a.seq in held and not held[a.seq].startswith(a.mac):
+            rewritten.setdefault(a.where.split(" line ")[0], set()).add(a.seq)
+    problems = []
+    if missing:
+        problems.append(f"{_span(missing)}, recorded as the head outside the database, "
+                        f"{'is' if len(missing) == 1 else 'are'} missing: the newest rows were deleted")
+    for where, seqs in sorted(rewritten.items()):
+        problems.append(f"{_span(sorted(seqs))} {'is' if len(seqs) == 1 else 'are'} not what {where} recorded as "
+                        "the head: the chain was rewritten")
+    return problems
+
+
+def _span(seqs: list[int]) -> str:
+    """'row 6', 'rows 4–6' or 'rows 2, 5 and 6'."""
+    if len(seqs) == 1:
+        return f"row {seqs[0]}"
+    if seqs == list(range(seqs[0], seqs[-1] + 1)):
+        return f"rows {seqs[0]}–{seqs[-1]}"
+    return "rows " + ", ".join(map(str, seqs[:-1])) + f" and {seqs[-1]}"
+
+
+def _settings_checked(rows: list[dict], versions: list[dict]) -> list[str]:
+    """Governed settings versions the audit trail does not account for: added or changed outside the app, or
+    deleted (an older version is in force than the trail says)."""
+    audited: dict[int, tuple[str, str | None]] = {}
+    for r in rows:
+        if r["outcome"] == "done" and str(r["action"]).startswith("set "):
+            new = json.loads(r["new_value"] or "null")
+            if isinstance(new, dict) and isinstance(new.get("version"), int):
+                audited[new["version"]] = (str(r["entity"]), new.get("payload_sha256"))
+    problems, stored = [], {int(v["version"]): v for v in versions}
+    for version, v in sorted(stored.items()):
+        got = audited.get(version)
+        if got is None:
+            problems.append(f"{v['kind']} version {version} is in force in the store but not on the audit trail "
+                            "(added outside the app, or its audit row was deleted)")
+        elif got[1] and got[1] != payload_digest(v["payload"]):
+            problems.append(f"{v['kind']} version {version} was changed after it was audited")
+    for version, (kind, _) in sorted(audited.items()):
+        if version not in stored:
+            problems.append(f"{kind} version {version} is on the audit trail but missing from the store (deleted: "
+                            "an older setting is in force)")
+    return problems

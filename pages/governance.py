@@ -21,7 +21,6 @@ from governance.service import (
     TRUTH_FACT_WORDS,
     TRUTH_FACTS,
     TRUTH_SOURCES,
-    Governance,
 )
 from metrics import views
 from metrics.catalogue import MAX_DAYS, MAX_HOURS, UNIT_SHORT, Target, Thresholds, load_catalogue
@@ -33,7 +32,7 @@ from ui.frame import current_actor, download, link_params, start
 page = start("Governance")
 view, run = page.view, page.run
 actor = current_actor()
-gov = Governance(data.store(), actor, on_figures_changed=data.recompute)
+gov = data.governance(actor)
 gov.seed_if_empty()
 cat = load_catalogue()
 meeting = st.query_params.get("meeting") == "1"
@@ -364,7 +363,9 @@ def audit() -> None:
     if problems:
         st.error("The audit trail was changed outside the app: " + md("; ".join(problems)))
     else:
-        st.success("Audit chain intact: no row edited or deleted outside the app.")
+        st.success(f"Audit chain intact: no row edited, inserted or deleted outside the app, and the governed "
+                   f"settings in force are the ones recorded. Head {gov.head()} (quote it to check later: "
+                   "`wismo governance verify --anchor`).")
     raw = gov.audit()
     table = audit_table(raw)
     if can_edit and table.height:
@@ -381,7 +382,7 @@ def audit() -> None:
         "reason": st.column_config.TextColumn("Why", width="medium")})
     download(pl.DataFrame(raw, infer_schema_length=None) if raw else table, "audit_trail", "dl_audit",
              "Download the audit trail (CSV)")
-    with st.expander("The raw rows (JSON), with their hashes"):
+    with st.expander("The raw rows (JSON), with their MACs"):
         st.json(json.loads(json.dumps(raw[-50:], default=str)), expanded=False)
 
 

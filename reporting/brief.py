@@ -81,12 +81,14 @@ class Brief:
     overdue_actions: list[dict]
     stale: str = ""  # what is wrong with the figures ('' when they cover the newest load and rules in force)
     compared_with: str = "week before"  # the comparison window in words
+    audit_head: str = ""  # the governance audit head ('#SEQ MAC'): `wismo governance verify --anchor` checks it
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
 
     @property
     def footer(self) -> str:
         return (f"Figures as of {self.as_of:%Y-%m-%d %H:%M} UTC · rules {self.rule_version} · run {self.run_id} · "
-                f"generated {self.generated_at:%Y-%m-%d %H:%M} UTC")
+                f"generated {self.generated_at:%Y-%m-%d %H:%M} UTC"
+                + (f" · audit head {self.audit_head}" if self.audit_head else ""))
 
 
 def iso_week(day: dt.date) -> str:
@@ -153,7 +155,7 @@ def gather(store: Store, week: str | None = None, today: dt.date | None = None, 
         backlog_avg_age=float(open_now["age_days"].cast(pl.Float64).sum()) / open_now.height if open_now.height else None,
         backlog_over_7d=open_now.filter(pl.col("age_days") >= 7).height,
         loads=loads, checklist=checklist, controls_not_effective=controls, overdue_actions=overdue,
-        stale=status.coverage.words(), compared_with=window.words)
+        stale=status.coverage.words(), compared_with=window.words, audit_head=gov.head())
 
 
 def _causes(store: Store, period: dt.date, compare: str) -> list[CauseLine]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -26,8 +26,18 @@ ORDER = {"gov_checklist": "id", "gov_risks": "id", "gov_actions": "due_date, id"
 
 @contextmanager
 def transaction(store: Store) -> Iterator[Connection]:
+    """One transaction; what ``after_commit`` registered on it runs once it has committed."""
     with store.engine.begin() as conn:
+        conn.info["after_commit"] = []
         yield conn
+        todo = conn.info.pop("after_commit")
+    for fn in todo:
+        fn()
+
+
+def after_commit(conn: Connection, fn: Callable[[], None]) -> None:
+    """Run ``fn`` when the transaction ``conn`` belongs to has committed (never if it rolls back)."""
+    conn.info["after_commit"].append(fn)
 
 
 def rows(store: Store, table: str) -> list[dict[str, Any]]:
@@ -83,16 +93,16 @@ def lock_audit(conn: Connection) -> None:
         conn.execute(text("LOCK TABLE gov_audit IN EXCLUSIVE MODE"))
 
 
-def audit_head(conn: Connection) -> tuple[int, str] | None:
-    """(seq, hash) of the newest audit row."""
-    got = conn.execute(text("SELECT seq, hash FROM gov_audit ORDER BY seq DESC LIMIT 1")).first()
-    return (int(got[0]), str(got[1])) if got else None
+def audit_head(conn: Connection) -> tuple[int, str, str] | None:
+    """(seq, hash, scheme) of the newest audit row."""
+    got = conn.execute(text("SELECT seq, hash, scheme FROM gov_audit ORDER BY seq DESC LIMIT 1")).first()
+    return (int(got[0]), str(got[1]), str(got[2])) if got else None
 
 
 def append_audit(conn: Connection, values: dict[str, Any]) -> None:
     conn.execute(text("INSERT INTO gov_audit (seq, at, actor, role, action, entity, entity_id, old_value, "
-                      "new_value, reason, outcome, prev_hash, hash) VALUES (:seq, :at, :actor, :role, :action, "
-                      ":entity, :entity_id, :old, :new, :reason, :outcome, :prev, :hash)"), values)
+                      "new_value, reason, outcome, prev_hash, hash, scheme) VALUES (:seq, :at, :actor, :role, "
+                      ":action, :entity, :entity_id, :old, :new, :reason, :outcome, :prev, :hash, :scheme)"), values)
 
 
 # ---- governed settings --------------------------------------------------------------------------------

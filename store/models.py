@@ -328,7 +328,8 @@ class GovAudit(Base):
     reason: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String)  # done | refused
     prev_hash: Mapped[str] = mapped_column(String, unique=True)
-    hash: Mapped[str] = mapped_column(String)
+    hash: Mapped[str] = mapped_column(String)  # the row's MAC (or, scheme sha256, its plain hash)
+    scheme: Mapped[str] = mapped_column(String, server_default="sha256")  # hmac-sha256:<key id> | sha256
 
 
 class GovSettingsVersion(Base):

@@ -46,6 +46,7 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test writes to ./data: the configured store and rejects live in the test's folder."""
     monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/env-store.db")
     monkeypatch.setenv("WISMO_REJECTS_DIR", str(tmp_path / "rejects"))
+    monkeypatch.setattr("governance.audit.DEFAULT_FOLDER", tmp_path / "audit")  # a PostgreSQL store's audit key
     fresh_settings()
 
 

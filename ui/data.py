@@ -16,6 +16,7 @@ import polars as pl
 import streamlit as st
 
 from core.settings import EngineConfig, Settings
+from governance.audit import Seal
 from governance.service import Actor, Governance
 from metrics import views
 from metrics.catalogue import RuleSet
@@ -143,6 +144,12 @@ def rejected(run: str) -> pl.DataFrame:
 @st.cache_resource(ttl=60, show_spinner=False)
 def order_timeline(run: str, order_id: str) -> dict[str, pl.DataFrame]:
     return read.order_timeline(store(), order_id)
+
+
+def governance(actor: Actor) -> Governance:
+    """The workspace as ``actor`` sees and changes it: the configured audit seal; a change that alters the
+    figures recomputes them with the configured engine."""
+    return Governance(store(), actor, on_figures_changed=recompute, seal=Seal.configured(store(), settings()))
 
 
 @st.cache_resource(ttl=60, show_spinner=False)

@@ -19,6 +19,7 @@ import typer
 from core.settings import EngineConfig, Settings
 from data_checks.parse import parse_timestamps
 from data_checks.runner import CheckReport
+from governance.audit import Seal
 from governance.service import Actor, Governance
 from services.loading import counts, load_and_refresh
 from services.refresh import RefreshResult, refresh
@@ -56,7 +57,8 @@ def actor() -> Actor:
 def governance() -> Governance:
     """The workspace as the command's user; a change that alters the figures recomputes them with the
     configured engine."""
-    gov = Governance(store(), actor(), on_figures_changed=lambda: recompute(None))
+    gov = Governance(store(), actor(), on_figures_changed=lambda: recompute(None),
+                     seal=Seal.configured(store(), settings()))
     gov.seed_if_empty()
     return gov
 

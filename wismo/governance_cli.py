@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from governance.audit import Anchor
 from metrics.catalogue import load_catalogue
 from wismo.context import EXIT_REFUSED, governance
 
@@ -143,11 +144,22 @@ def governance_set_carrier_sla(
 
 
 @gov_app.command("verify")
-def governance_verify() -> None:
-    """Check the audit trail's hash chain; exit 1 if a row was edited or deleted outside the app."""
-    problems = governance().verify()
+def governance_verify(
+    anchor: Annotated[list[str] | None, typer.Option(
+        help="A head copied from a brief, alert or export ('#SEQ MAC' or SEQ:MAC); repeatable.")] = None,
+) -> None:
+    """Check the audit trail: every row's MAC under the audit key, the chain's links, the heads recorded outside
+    the database (the anchor file beside the store and any --anchor), and that the governed settings in force
+    are the ones the trail recorded. Exit 1 if anything was edited, inserted, re-hashed or deleted."""
+    try:
+        given = [Anchor.parse(a) for a in anchor or []]
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    gov = governance()
+    problems = gov.verify(given)
     for p in problems:
         typer.echo(f"TAMPERED: {p}")
     if problems:
         raise typer.Exit(EXIT_REFUSED)
-    typer.echo("audit chain intact")
+    anchors = len(gov.seal.anchors()) + len(given)
+    typer.echo(f"audit chain intact: head {gov.head() or '(empty)'}; {anchors} recorded heads checked")

@@ -10,6 +10,8 @@ The fixture (tests/metrics/test_kpis.py WISMO, as of 2026-01-10), reporting week
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
@@ -79,6 +81,7 @@ def test_one_alert_per_breach_then_nothing_on_the_second_run(any_store, monkeypa
         assert c2["week"] == "2025-12-22"
         assert c2["link"] == f"{BASE}/carriers?kpi=tracking_activation_ontime&carrier_detail=C2"
         assert all(p["text"].startswith("[CRITICAL]") for p in hook.posts)  # what Slack/Teams show
+        assert all(re.fullmatch(r"#\d+ [0-9a-f]{16}", p["alert"]["audit_head"]) for p in hook.posts)
 
         second = runner.invoke(app, ["alerts"])
         assert second.exit_code == 0, second.output

@@ -137,8 +137,11 @@ def test_cli_export_and_verify(tmp_path, monkeypatch):
     assert [r["effective"] for r in data["risks"]] == ["unproven"] * 6  # not tested yet, no figures off target
     assert data["source_of_truth"]["version"] is None  # the seed's proposal, not yet confirmed
     assert data["rules"]["version"] == "2025.1" and data["carrier_slas"] == {}
+    head = data["audit_chain"].pop("head")
     assert data["audit_chain"] == {"intact": True, "problems": []}
-    assert runner.invoke(app, ["governance", "verify"]).output.strip() == "audit chain intact"
+    assert head.startswith("#3 ") and len(head) == 3 + 16  # seeding wrote three rows; the head quoted as #SEQ MAC
+    ok = runner.invoke(app, ["governance", "verify", "--anchor", head])
+    assert ok.output.strip() == f"audit chain intact: head {head}; 4 recorded heads checked", ok.output
     from store import open_store
 
     with open_store(os.environ["WISMO_DATABASE_URL"]).engine.begin() as conn:

@@ -59,6 +59,7 @@ def test_tiny_brief_hand_worked(tiny_store, tmp_path):
     assert ("WISMO contacts per 100 shipped orders 200.00 per 100 ≤ 6.00 per 100 off target +200.00 per 100 worse"
             in text)
     assert "Figures as of 2026-01-10 00:00 UTC · rules 2025.1" in text
+    assert re.search(r"audit head #3 [0-9a-f]{16}", text)  # the three seeding rows; a reader can verify it later
     assert "Checklist: 0 yes · 0 partly · 0 no · 10 not assessed." in text
 
 
