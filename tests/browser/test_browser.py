@@ -240,8 +240,10 @@ def test_screenshots_of_every_page(server, browser, scheme, width):
 
 
 def test_editing_a_checklist_item_shows_in_the_audit_trail(server, browser):
-    """In the governance page an editor (the local user) sets Q03 to 'partly'; the change is listed."""
-    page = open_page(browser, f"{server}/governance", "Audit trail")
+    """In the governance page an editor (the local user) answers Q03 'partly' in the questions tab; the change
+    is on the audit trail tab in words (status: Not assessed → Partly) with its reason; the chain still checks."""
+    page = open_page(browser, f"{server}/governance", "The ten questions")
+    page.get_by_role("tab", name="The ten questions").click()
 
     def choose(label: str, option: str) -> None:
         box = page.locator('[data-testid="stSelectbox"]', has_text=label).first
@@ -250,11 +252,15 @@ def test_editing_a_checklist_item_shows_in_the_audit_trail(server, browser):
         page.wait_for_timeout(300)
 
     choose("Question", "Q03")
-    choose("Status", "partly")
+    choose("Answer", "Partly")
     page.get_by_label("Reason for the change").first.fill("cause codes cover 6 of 8 causes")
-    page.locator('[data-testid="stFormSubmitButton"] button', has_text="Save").first.click()
-    page.get_by_text("cause codes cover 6 of 8 causes").first.wait_for(timeout=30_000)
-    assert page.get_by_text('"partly"').count() >= 1
+    page.locator('[data-testid="stFormSubmitButton"] button', has_text="Save the answer").first.click()
+    page.get_by_text("Q03 answered “Partly”").first.wait_for(timeout=30_000)  # the toast after the rerun
+    page.get_by_role("tab", name="Audit trail").click()
+    assert page.get_by_text("Audit chain intact: no row edited").count() == 1
+    grid = page.locator('[role="gridcell"]')  # the table's accessible copy of its cells
+    grid.filter(has_text="cause codes cover 6 of 8 causes").first.wait_for(state="attached", timeout=30_000)
+    assert grid.filter(has_text="status: Not assessed → Partly").count() == 1
     shot(page, "governance_edit")
     page.close()
 
