@@ -93,8 +93,15 @@ class Settings(BaseSettings):
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_user: str = ""
-    smtp_password: str = ""
-    smtp_starttls: bool = False
+    smtp_password: SecretStr = SecretStr("")
+    #: STARTTLS before anything else is said (default); false only for a relay on this machine.
+    smtp_starttls: bool = True
+    #: Implicit TLS from the first byte (SMTPS, usually port 465) instead of STARTTLS.
+    smtp_ssl: bool = False
+    #: Send the SMTP password without TLS to a host other than this machine (refused unless set).
+    smtp_plain_auth: bool = False
+    #: A CA bundle to trust besides the system's (a company relay's own certificate authority).
+    smtp_ca_file: str = ""
     alert_from: str = "wismo@localhost"
     #: Who gets every alert e-mail, and who gets those of a responsible function (RACI "R"), e.g.
     #: WISMO_ALERT_RECIPIENTS='{"carrier_management": ["cm@example.com"]}'.

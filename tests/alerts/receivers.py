@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 @dataclass
@@ -63,6 +65,7 @@ def closed_port() -> int:
 class Mailbox:
     port: int
     messages: list = field(default_factory=list)
+    logins: list = field(default_factory=list)  # (user, password, over TLS?) as the server saw each AUTH
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
@@ -71,9 +74,21 @@ class Mailbox:
 
 
 @contextmanager
-def smtp() -> Iterator[Mailbox]:
+def smtp(tls: ssl.SSLContext | None = None, users: dict[str, str] | None = None) -> Iterator[Mailbox]:
+    """An SMTP server on loopback; with ``tls`` it offers STARTTLS and refuses mail and AUTH before it; with
+    ``users`` it asks for a login."""
     box = Mailbox(closed_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+
+    def authenticate(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        user, password = auth_data.login.decode(), auth_data.password.decode()
+        box.logins.append((user, password, session.ssl is not None))
+        return AuthResult(success=(users or {}).get(user) == password)
+
+    options = {"tls_context": tls, "require_starttls": True, "auth_require_tls": True} if tls else {
+        "auth_require_tls": False}
+    if users:
+        options |= {"authenticator": authenticate}
+    controller = Controller(box, hostname="127.0.0.1", port=box.port, **options)
     controller.start()
     try:
         yield box

@@ -163,7 +163,7 @@ def test_email_goes_to_the_responsible_function(store):
     """SMTP on loopback: every alert to the default list, carrier-management alerts also to its address."""
     with smtp() as box:
         mail = Email("127.0.0.1", box.port, "wismo@example.com", ("ops@example.com",),
-                     {"carrier_management": ["cm@example.com"]})
+                     {"carrier_management": ["cm@example.com"]}, starttls=False)  # a relay on this machine
         r = run(store, [mail], BASE)
         assert r.ok and len(box.messages) == 5
     activation = [m for m in box.messages if "tracking activation" in m["body"]]
@@ -183,3 +183,77 @@ def test_dry_run_changes_and_sends_nothing(store, monkeypatch):
 
 def test_the_webhook_name_keeps_no_secret():
     assert "SECRET" not in Webhook("https://hooks.slack.com/services/T0/B0/SECRET").name
+    assert "SECRET" not in repr(Webhook("https://hooks.slack.com/services/T0/B0/SECRET"))
+
+
+@pytest.mark.parametrize("secret_in", ["path", "query"])
+@pytest.mark.parametrize("failure", ["http_error", "unreachable"])
+def test_a_webhook_token_is_never_printed_or_stored(store, monkeypatch, secret_in, failure):
+    """A Slack-style token in the URL's path or a Teams-style one in its query: a failing delivery prints and
+    stores scheme://host only — in the FAILED lines, in alert_deliveries.error, anywhere in the output."""
+    token = "xoxb-T000-B000-s3cr3tT0ken"
+    tail = f"/services/T000/B000/{token}" if secret_in == "path" else f"/webhookb2/in?sig={token}&api-version=1"
+    with webhook(fail_first=100) as hook:
+        port = hook.url.split(":")[2].split("/")[0] if failure == "http_error" else str(closed_port())
+        _env(monkeypatch, store, alert_webhooks=f'["http://127.0.0.1:{port}{tail}"]')
+        result = runner.invoke(app, ["alerts"])
+    assert result.exit_code == 1 and "failed 5" in result.output
+    assert token not in result.output and "T000" not in result.output
+    expected = (f"DeliveryError: HTTP 500 Internal Server Error from http://127.0.0.1:{port}" if failure == "http_error"
+                else f"DeliveryError: ConnectionError reaching http://127.0.0.1:{port}")
+    assert expected in result.output
+    with store.engine.connect() as conn:
+        errors = [r[0] for r in conn.execute(text("SELECT error FROM alert_deliveries"))]
+    assert errors and all(e == expected for e in errors)
+
+
+def test_redact_cuts_every_url_to_its_host():
+    """Whatever a library puts in an exception: URLs keep scheme://host[:port], bare request paths go."""
+    from alerts.channels import redact
+
+    raw = ("HTTPConnectionPool(host='hooks.example', port=443): Max retries exceeded with url: /services/T/B/tok "
+           "(Caused by ...); 404 Client Error: Not Found for url: https://hooks.example:8443/services/T/B/tok?x=1")
+    got = redact(raw)
+    assert "tok" not in got and "/services" not in got
+    assert "with url: [path hidden]" in got and "for url: https://hooks.example:8443" in got
+
+
+def test_email_uses_starttls_by_default_and_sends_the_password_only_over_it(store):
+    """A relay offering STARTTLS (certificate from a throwaway CA) and asking for a login: the default channel
+    upgrades first, so the server sees the password only over TLS; the mail arrives."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    with ca.cert_pem.tempfile() as cafile, smtp(tls=server_ctx, users={"wismo": "pw"}) as box:
+        mail = Email("127.0.0.1", box.port, "wismo@example.com", ("ops@example.com",), user="wismo", password="pw",
+                     cafile=cafile)
+        r = run(store, [mail], BASE)
+    assert r.ok and len(box.messages) == 5
+    assert box.logins and all(over_tls for _, _, over_tls in box.logins)
+
+
+def test_a_relay_without_starttls_is_refused_by_default(store):
+    """The default (STARTTLS on) against a relay that offers none: nothing is sent, and the error says what to
+    do; a password is never sent in clear."""
+    with smtp(users={"wismo": "pw"}) as box:
+        r = run(store, [Email("127.0.0.1", box.port, to=("ops@example.com",), user="wismo", password="pw")], BASE)
+    assert not r.ok and box.messages == [] and box.logins == []
+    assert r.failed[0][1].error == (f"DeliveryError: 127.0.0.1:{box.port} does not offer STARTTLS: use a relay that "
+                                    "does, or set WISMO_SMTP_STARTTLS=false for a relay on this machine")
+
+
+def test_a_password_without_tls_goes_only_to_this_machine(store):
+    """STARTTLS turned off: a login to a remote host is refused before connecting, unless explicitly allowed."""
+    remote = Email("192.0.2.10", 25, to=("ops@example.com",), user="wismo", password="pw", starttls=False,
+                   timeout=0.5)
+    r = run(store, [remote], BASE, attempts=1)
+    assert r.failed[0][1].error.startswith(
+        "DeliveryError: refused to send the SMTP password to 192.0.2.10 without TLS")
+    with smtp(users={"wismo": "pw"}) as box:  # a relay on this machine: allowed
+        r = run(store, [Email("127.0.0.1", box.port, to=("ops@example.com",), user="wismo", password="pw",
+                              starttls=False)], BASE)
+    assert r.ok and set(box.logins) == {("wismo", "pw", False)}
