@@ -8,7 +8,6 @@ desk set up differently. A ticket whose reason or channel is not in the table is
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from connectors.config import CONFIG
-from connectors.staging import Issue, Staged
+from connectors.staging import Issue, Staged, read_json
 
 VENDORS = ("zendesk", "gorgias")
 PREFIX = {"zendesk": "zd", "gorgias": "gg"}  # contact ids: the ticket id behind the help desk's prefix
@@ -123,10 +122,9 @@ def _find(vendor: str, doc: object) -> list[dict]:
 def parse(vendor: str, path: Path, mapping: HelpDeskMap | None = None) -> Staged:
     m = mapping or load_map(vendor)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        return Staged({"contacts": pl.DataFrame(schema=SCHEMA)}, [Issue(str(path), 0, "", "", "unreadable",
-                                                                         f"is not JSON: {err}")])
+        doc = read_json(path)
+    except ValueError as err:
+        return Staged({"contacts": pl.DataFrame(schema=SCHEMA)}, [Issue(str(path), 0, "", "", "unreadable", str(err))])
     tickets = _find(vendor, doc)
     issues: list[Issue] = []
     rows = []

@@ -8,7 +8,7 @@ from pathlib import Path
 from connectors.mapping import apply_file, read_mapping
 from connectors.staging import Issue, Staged
 from core.contract import TABLES
-from core.dataset import SUFFIXES
+from core.dataset import table_file
 
 
 def stage(folder: Path, mapping_files: list[Path]) -> Staged:
@@ -23,6 +23,10 @@ def stage(folder: Path, mapping_files: list[Path]) -> Staged:
             issues.append(Issue(str(mf), 0, "file", "", "no_source", "the mapping names no 'file' to read"))
             continue
         src = folder / m.file
+        if not src.resolve().is_relative_to(folder.resolve()):
+            issues.append(Issue(str(mf), 0, "file", m.file, "outside_folder",
+                                f"{m.file} leads outside {folder}: a mapping reads files of its folder only"))
+            continue
         if not src.is_file():
             issues.append(Issue(str(mf), 0, "file", m.file, "no_source", f"{src} does not exist"))
             continue
@@ -38,10 +42,15 @@ def stage(folder: Path, mapping_files: list[Path]) -> Staged:
 
 def native_files(folder: Path, mapped: set[str]) -> list[Path]:
     """The folder's files already in the contract (``<table>.csv|parquet``) for tables no mapping makes."""
-    return [p for p in sorted(folder.iterdir()) if p.suffix.lower() in SUFFIXES and p.stem in TABLES
-            and p.stem not in mapped]
+    return [p for p in sorted(folder.iterdir()) if (named := table_file(p)) is not None and named[0] in TABLES
+            and named[0] not in mapped]
 
 
 def copy_native(folder: Path, target: Path, mapped: set[str]) -> list[Path]:
+    """Copy the folder's contract files to ``target``; a link leading outside the folder is refused."""
+    root = folder.resolve()
+    for p in native_files(folder, mapped):
+        if p.is_symlink() and not p.resolve().is_relative_to(root):
+            raise ValueError(f"{p} is a link to {p.resolve()}, outside the folder: copy the file in instead")
     target.mkdir(parents=True, exist_ok=True)
     return [Path(shutil.copy2(p, target / p.name)) for p in native_files(folder, mapped)]

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.staging import STAMP, Issue
 from core.contract import TABLES
-from core.dataset import ROW, SourceFile, read_raw
+from core.dataset import ROW, FileProblem, Limits, SourceFile, read_raw
 
 TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S",
                 "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M", "%Y/%m/%d %H:%M:%S"]
@@ -157,9 +157,14 @@ def apply(mapping: Mapping, raw: pl.DataFrame, file: str) -> tuple[pl.DataFrame,
     return df.select([col.name for col in table.columns if col.name in df.columns]), issues
 
 
-def apply_file(mapping: Mapping, path: Path) -> tuple[pl.DataFrame, list[Issue]]:
+def apply_file(mapping: Mapping, path: Path, limits: Limits | None = None) -> tuple[pl.DataFrame, list[Issue]]:
+    """The extract at ``path`` mapped to its table; ``limits`` bound what it may expand to (an upload)."""
     src = SourceFile(mapping.table, path, "", 0)
-    return apply(mapping, read_raw(src), str(path))
+    try:
+        raw = read_raw(src, limits)
+    except FileProblem as p:
+        raise ValueError(f"{path.name} {p.message}") from None
+    return apply(mapping, raw, str(path))
 
 
 # ---- suggest ------------------------------------------------------------------------------------
@@ -201,13 +206,16 @@ def _guess_format(samples: list[str], kind: str) -> str | None:
     return None
 
 
-def suggest(path: Path, table: str, sample: int = 500) -> str:
-    """A mapping YAML for ``path`` → ``table``, from its header and sample values, for the user to edit.
-    Lines the suggestion is not sure of carry a ``# check:`` comment."""
+def suggest(path: Path, table: str, sample: int = 500, limits: Limits | None = None) -> str:
+    """A mapping YAML for ``path`` → ``table``, from its header and its first ``sample`` rows (read no further),
+    for the user to edit. Lines the suggestion is not sure of carry a ``# check:`` comment."""
     if table not in TABLES:
         raise ValueError(f"{table!r} is not a contract table ({', '.join(sorted(TABLES))})")
-    raw = read_raw(SourceFile(table, path, "", 0)).drop(ROW)
-    head = raw.head(sample)
+    try:
+        raw = read_raw(SourceFile(table, path, "", 0), limits, sample=sample).drop(ROW)
+    except FileProblem as p:
+        raise ValueError(f"{path.name} {p.message}") from None
+    head = raw
     headers = list(raw.columns)
     by_norm = {_norm(h): h for h in headers}
     lines = [f"# Suggested by `wismo mapping suggest {path.name} --table {table}`: check every line.",

@@ -4,7 +4,10 @@ the mapped rows, the issues, and the load's own checks on them — before anythi
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -15,6 +18,7 @@ from connectors.config import CONFIG
 from connectors.contacts import parse
 from connectors.mapping import Mapping, apply_file
 from connectors.staging import Staged, write_folder
+from core.dataset import Limits
 from services.loading import run_checks, utcnow
 from store import bulk
 from store.db import Store
@@ -40,27 +44,56 @@ def mapping_table(fmt: str) -> pl.DataFrame:
                                       "rationale": pl.String})
 
 
-def preview(kind: str, fmt: str | None, path: Path, store: Store, mapping_text: str | None = None) -> Staged:
+def preview(kind: str, fmt: str | None, path: Path, store: Store, mapping_text: str | None = None,
+            limits: Limits | None = None) -> Staged:
     """The contract rows the file would become, and what could not be mapped. Reads the store's shipments
-    for tracking (to place events); writes nothing."""
+    for tracking (to place events); writes nothing. An extract larger than ``limits`` is refused (ValueError)
+    before it is read."""
     if kind == "tracking":
         return tracking.to_contract(tracking.parse(fmt or "", [path]), bulk.read_table(store, "shipments"))
     if kind == "contacts":
         return parse(fmt or "", path)
     m = Mapping.model_validate(yaml.safe_load(mapping_text or ""))
-    df, issues = apply_file(m, path)
+    df, issues = apply_file(m, path, limits)
     return Staged({m.table: df}, issues, {})
 
 
-def stage_to(staged: Staged, root: Path | None = None) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="wismo-onboarding-", dir=root))
+PREFIXES = ("wismo-upload-", "wismo-onboarding-")
+
+
+@contextmanager
+def scratch(prefix: str = "wismo-upload-") -> Iterator[Path]:
+    """A temporary folder for one upload or one staged check, removed when the block ends (even on an error or
+    when the page stops)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def sweep(root: Path | None = None, older_than: dt.timedelta = dt.timedelta(hours=1)) -> list[Path]:
+    """Remove upload and staging folders a killed server left behind (older than ``older_than``, so another
+    server's live upload is left alone); returns what was removed."""
+    root = root or Path(tempfile.gettempdir())
+    cutoff = dt.datetime.now().timestamp() - older_than.total_seconds()
+    gone = []
+    for p in root.iterdir():
+        if p.name.startswith(PREFIXES) and p.is_dir() and not p.is_symlink() and p.stat().st_mtime < cutoff:
+            shutil.rmtree(p, ignore_errors=True)
+            gone.append(p)
+    return gone
+
+
+def stage_to(staged: Staged, folder: Path) -> Path:
     write_folder(staged.frames, folder)
     return folder
 
 
 def check(staged: Staged, store: Store, as_of: dt.datetime | None = None) -> pl.DataFrame:
     """The load's checks on the mapped rows (references resolve against the store): one row per rule."""
-    report = run_checks(stage_to(staged), store, as_of or utcnow())
+    with scratch("wismo-onboarding-") as folder:
+        report = run_checks(stage_to(staged, folder), store, as_of or utcnow())
     rows = [{"table": f.table, "rule": f.rule, "severity": f.severity, "column": f.column,
              "failing rows": len(f.rows) if f.rows else (f.checked_rows if f.whole_table else 0),
              "message": f.message} for f in report.blocking + report.warnings]

@@ -8,15 +8,39 @@ source, so a row number the checks report is the row of the source too.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from core.contract import TABLES
+from core.contract import TABLES, shorten
 from core.dataset import as_text
 
 STAMP = "%Y-%m-%dT%H:%M:%S%.fZ"
+MAX_DEPTH = 64  # JSON nested deeper than this is no vendor's export
+
+
+def read_json(path: Path) -> Any:
+    """A JSON document; ValueError (with the reason in words) when it is not UTF-8 JSON or is nested deeper
+    than ``MAX_DEPTH`` levels (a hostile file would otherwise exhaust the parser's recursion)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise ValueError(f"is not UTF-8: {err.reason} at byte {err.start}") from None
+    except json.JSONDecodeError as err:
+        raise ValueError(f"is not JSON: {err.msg} (line {err.lineno}, column {err.colno})") from None
+    except RecursionError:
+        raise ValueError(f"is nested more than {MAX_DEPTH} levels deep: not a vendor export") from None
+    stack = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"is nested more than {MAX_DEPTH} levels deep: not a vendor export")
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack += [(c, depth + 1) for c in children if isinstance(c, (dict, list))]
+    return doc
 
 
 @dataclass(frozen=True)
@@ -29,6 +53,9 @@ class Issue:
     value: str
     rule: str
     message: str
+
+    def __post_init__(self) -> None:  # a value is echoed in terminals, rejects files and pages: never all of it
+        object.__setattr__(self, "value", shorten(self.value) or "")
 
 
 @dataclass

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from connectors.config import status_map, zones
-from connectors.staging import Issue, Staged
+from connectors.staging import Issue, Staged, read_json
 
 VENDORS = ("aftership", "easypost", "shippo")
 EVENT_SCHEMA: dict[str, Any] = {"event_id": pl.String, "tracking_number": pl.String, "carrier": pl.String, "status": pl.String,
@@ -192,9 +191,9 @@ def parse(vendor: str, files: list[Path], default_tz: str | None = None) -> Impo
     trackings = 0
     for path in files:
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            problems.append(Issue(str(path), 0, "", "", "unreadable", f"is not JSON: {err}"))
+            doc = read_json(path)
+        except ValueError as err:
+            problems.append(Issue(str(path), 0, "", "", "unreadable", str(err)))
             continue
         found = list(find(vendor, doc))
         if not found:

@@ -15,6 +15,19 @@ import polars as pl
 
 Kind = Literal["str", "enum", "timestamp", "date", "int", "float", "bool"]
 
+#: The longest text a field may hold (characters): ids, codes, names and carrier status texts are far shorter; a
+#: longer one is refused (a swallowed quote, a pasted document), so no field can carry megabytes.
+MAX_TEXT = 1000
+#: The most of a value any message, rejects file or page echoes (characters; the rest is marked as cut).
+MAX_ECHO = 200
+
+
+def shorten(value: str | None, limit: int = MAX_ECHO) -> str | None:
+    """A value as it may be echoed: at most ``limit`` characters, a cut said so."""
+    if value is None or len(value) <= limit:
+        return value
+    return f"{value[:limit]}… ({len(value):,} characters)"
+
 
 @dataclass(frozen=True)
 class Column:
@@ -176,11 +189,20 @@ def contract_schema(table: str) -> dict[str, pl.DataType]:
 def markdown() -> str:
     """The contract as a Markdown reference (docs/data-contract.md is generated from this)."""
     out = ["# Data contract (generated from `core/contract.py`)", "",
-           "One file per table, `<table>.csv` (UTF-8, header, empty field = null, booleans `true`/`false`) "
-           "or `<table>.parquet`. Timestamps are ISO 8601 with an offset and are stored in UTC; a timestamp "
-           "without one is a warning and is read as UTC. *opt* columns may be absent. Numbers are finite decimals: "
+           "One file per table, `<table>.csv` (UTF-8, header, empty field = null, booleans `true`/`false`; "
+           "also gzip- or zstd-compressed as `.csv.gz`, `.csv.zst`) or `<table>.parquet`, names matched "
+           "without regard to case. A file that is no table's is named in a warning and not loaded; a folder, "
+           "an unread format (`nodes.txt`) or a link leading outside the folder, named like a table, refuses "
+           "the load. Timestamps are ISO 8601 with an offset and are stored in UTC; a timestamp "
+           "without one is a warning and is read as UTC; a time before 2000-01-01 (`WISMO_EARLIEST_DATE`) "
+           "refuses the load, and one more than two years outside the middle 80 % of its column is a "
+           "warning. *opt* columns may be absent; a column not in the contract is a warning and is not loaded. "
+           f"Text fields hold at most {MAX_TEXT:,} characters (a quote never closed, or a pasted document, "
+           "refuses the load; a quote left open names the line it opened on). Numbers are finite decimals: "
            "`inf`, `NaN` and values that overflow are refused like any unparseable value; every numeric column "
-           "has a range, checked on every load.", ""]
+           f"has a range, checked on every load. Messages and rejects files echo at most {MAX_ECHO} characters "
+           "of a value; a rejects cell that a spreadsheet would run as a formula (`= + - @` first) is written "
+           "behind an apostrophe.", ""]
     for t in TABLES.values():
         out += [f"## {t.name} — {t.description}", "", f"Primary key: `{', '.join(t.key)}`", "",
                 "| column | type | null | notes |", "|---|---|---|---|"]

@@ -5,6 +5,7 @@ Read once, at an entry point (the ``wismo`` command, the dashboard); lower layer
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import os
 from dataclasses import dataclass, field
@@ -44,6 +45,12 @@ class Settings(BaseSettings):
     rejects_dir: Path = Path("data/rejects")
     #: Where `wismo import` and mapped loads stage the contract files they load (kept for inspection).
     imports_dir: Path = Path("data/imports")
+    #: Times before this date are refused by a load (a placeholder such as 1900-01-01 is not an order).
+    earliest_date: dt.date = dt.date(2000, 1, 1)
+    #: What one uploaded file (the Data onboarding page, `wismo mapping suggest`) may expand to: rows, and bytes
+    #: once decompressed. Checked from a Parquet file's metadata before it is read, and while a CSV is decompressed.
+    upload_max_rows: int = 2_000_000
+    upload_max_bytes: int = 512 * 1024 * 1024
     #: Who is recorded as running a load or changing governance content (defaults to the OS user).
     user: str = ""
     #: Governance roles by user name, e.g. WISMO_ROLES='{"ana": "admin", "eli": "editor"}'. Users not

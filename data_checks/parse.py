@@ -1,11 +1,15 @@
 """Text to contract types. A value that cannot be parsed is a blocking finding; a timestamp
-without an offset is a warning and is read as UTC. Pure: frame in, frame and findings out."""
+without an offset is a warning and is read as UTC; a text longer than ``MAX_TEXT`` is blocking; a
+time before the floor (default 2000-01-01) is blocking, and one far outside the rest of its column is a
+warning. Every echoed value is cut to ``MAX_ECHO`` characters. Pure: frame in, frame and findings out."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
-from core.contract import Column, Table, dtype_of
+from core.contract import MAX_TEXT, Column, Table, dtype_of, shorten
 from core.dataset import ROW
 from data_checks.findings import Finding
 
@@ -89,6 +93,11 @@ def parse_table(table: Table, raw: pl.DataFrame, file: str) -> tuple[pl.DataFram
     n = raw.height
     for c in present:
         if c.kind in ("str", "enum"):
+            long = raw.filter(pl.col(c.name).str.len_chars() > MAX_TEXT)[ROW].to_list()
+            findings.append(Finding(
+                table.name, file, "text_too_long", "blocking", c.name, n,
+                f"text is longer than {MAX_TEXT:,} characters (a quote never closed, or a document pasted in)",
+                rows=long, values=_values(raw, c.name, long)))
             continue
         bad = typed.filter(pl.col(c.name).is_null() & raw[c.name].is_not_null())[ROW].to_list()
         findings.append(Finding(
@@ -111,4 +120,42 @@ def parse_table(table: Table, raw: pl.DataFrame, file: str) -> tuple[pl.DataFram
 def _values(raw: pl.DataFrame, column: str, rows: list[int]) -> list[str | None]:
     if not rows:
         return []
-    return raw.filter(pl.col(ROW).is_in(rows)).sort(ROW)[column].to_list()
+    return [shorten(v) for v in raw.filter(pl.col(ROW).is_in(rows)).sort(ROW)[column].to_list()]
+
+
+#: Times before this are refused by default (WISMO_EARLIEST_DATE changes it): a year 1900 or 1970 is a
+#: placeholder, not an order, and would open periods decades before the data.
+EARLIEST = dt.date(2000, 1, 1)
+OUTLIER_YEARS = 2  # a time this far outside the middle 80 % of its column is named
+
+
+def time_findings(table: Table, typed: pl.DataFrame, raw: pl.DataFrame, file: str,
+                  earliest: dt.date = EARLIEST) -> list[Finding]:
+    """Per timestamp and date column: blocking before ``earliest``; a warning for times more than
+    ``OUTLIER_YEARS`` years outside the column's 10th–90th percentile (a 1900 among 2025 orders)."""
+    out: list[Finding] = []
+    n = typed.height
+    floor = dt.datetime.combine(earliest, dt.time(), dt.UTC)
+    for c in table.columns:
+        if c.kind not in ("timestamp", "date") or c.name not in raw.columns:
+            continue
+        col = pl.col(c.name)
+        low_bound = floor if c.kind == "timestamp" else earliest
+        early = typed.filter(col < low_bound)[ROW].to_list()
+        out.append(Finding(table.name, file, "time_before_floor", "blocking", c.name, n,
+                           f"is before {earliest:%Y-%m-%d}, the earliest time the load takes (a placeholder date? "
+                           "WISMO_EARLIEST_DATE changes the floor)", rows=early, values=_values(raw, c.name, early)))
+        kept = typed.filter(col >= low_bound).select(ROW, c.name, _p=col.to_physical())
+        odd: list[int] = []
+        words = "the column has too few values to judge"
+        if kept.height >= 20:  # the middle of a column of fewer rows says little
+            lo, hi = kept.select(pl.col("_p").quantile(0.1, "lower").alias("lo"),
+                                 pl.col("_p").quantile(0.9, "higher").alias("hi")).row(0)
+            span = 365 * OUTLIER_YEARS * (86_400_000_000 if c.kind == "timestamp" else 1)  # µs or days
+            odd = kept.filter((pl.col("_p") < lo - span) | (pl.col("_p") > hi + span))[ROW].to_list()
+            first, last = (kept.filter(pl.col("_p") == v)[c.name][0] for v in (lo, hi))
+            words = f"80 % of rows are from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+        out.append(Finding(table.name, file, "time_outlier", "warning", c.name, n,
+                           f"is more than {OUTLIER_YEARS} years outside the rest of the column ({words}): check it",
+                           rows=odd, values=_values(raw, c.name, odd)))
+    return out

@@ -9,7 +9,7 @@ import polars as pl
 from tqdm import tqdm
 
 from core.contract import TABLES
-from core.dataset import FileProblem, SourceFile, read_raw
+from core.dataset import ROW, FileProblem, Limits, SourceFile, read_raw
 from data_checks import parse, relations, suites
 from data_checks.findings import Finding
 
@@ -55,18 +55,24 @@ def file_problem_finding(p: FileProblem, table: str) -> Finding:
 
 
 def check(files: list[SourceFile], stored: relations.StoreRows, as_of: dt.datetime,
-          progress: bool = False) -> CheckReport:
+          progress: bool = False, earliest: dt.date = parse.EARLIEST, limits: Limits | None = None) -> CheckReport:
+    """Every rule on ``files``: types, text lengths, times (before ``earliest``: blocking), the contract's
+    expectations, columns not in the contract (warning), references and the cross-table warnings."""
     report = CheckReport(as_of=as_of, files=files)
     paths = {f.table: str(f.path) for f in files}
     for src in (tqdm(files, desc="checking", unit="table", leave=False) if progress else files):
         table = TABLES[src.table]
         try:
-            raw = read_raw(src)
+            raw = read_raw(src, limits)
         except FileProblem as p:
             report.findings.append(file_problem_finding(p, src.table))
             continue
         report.rows_read[src.table] = raw.height
+        extra = [c for c in raw.columns if c != ROW and c not in table.names]
+        report.findings += [Finding(src.table, str(src.path), "extra_column", "warning", c, raw.height,
+                                    "column is not in the contract: not loaded", whole_table=True) for c in extra]
         typed, found = parse.parse_table(table, raw, str(src.path))
+        found += parse.time_findings(table, typed, raw, str(src.path), earliest)
         skip = {(f.column, r) for f in found if f.severity == "blocking" for r in f.rows}
         found += suites.validate(src.table, typed, raw, str(src.path), skip)
         report.findings += found

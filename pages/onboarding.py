@@ -3,7 +3,6 @@ rows and the load's checks before anything is loaded."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -21,37 +20,48 @@ st.caption("Nothing is loaded until you press **Load**: first the mapping, the m
            "mapped and the load's own checks. The same runs from the command line: `wismo import tracking`, "
            "`wismo import contacts`, `wismo mapping suggest`, `wismo load --mapping`.")
 
+actor = current_actor()
+data.swept_uploads()
 kind = st.radio("What is it?", list(onboarding.KINDS), format_func=onboarding.KINDS.get, horizontal=True,
                 key="ob_kind")
 fmt = None
 if kind in onboarding.FORMATS:
     fmt = st.selectbox("Format", onboarding.FORMATS[kind], key="ob_fmt")
-upload = st.file_uploader("File", type=["json"] if kind != "extract" else ["csv", "parquet"], key="ob_file")
+limits = data.upload_limits()
+if not actor.may("editor"):
+    st.info("Uploading a file is for editors and admins: you can read how each format maps onto the contract.")
+    upload = None
+else:
+    upload = st.file_uploader(
+        "File", type=["json"] if kind != "extract" else ["csv", "parquet"], key="ob_file",
+        help=f"At most {limits.max_rows:,} rows and {limits.max_bytes / 2**20:,.0f} MB once read "
+             "(WISMO_UPLOAD_MAX_ROWS, WISMO_UPLOAD_MAX_BYTES).")
 if upload is None:
     if fmt:
         st.subheader(f"How {fmt} maps onto the contract")
         st.dataframe(onboarding.mapping_table(fmt), hide_index=True, key="ob_table")
     st.stop()
+assert upload is not None
 
-folder = Path(tempfile.gettempdir()) / f"wismo-upload-{upload.file_id}"  # one copy per upload, not per rerun
-folder.mkdir(exist_ok=True)
-path = folder / Path(upload.name).name
-path.write_bytes(upload.getvalue())
-mapping_text = None
-if kind == "extract":
-    table = st.selectbox("Contract table it feeds", sorted(TABLES), key="ob_table_pick")
-    mapping_text = st.text_area("Column mapping (YAML): suggested from the header and sample values; edit it",
-                                value=suggest(path, table), height=300, key=f"ob_map_{table}_{upload.name}")
-    st.download_button("Download this mapping", mapping_text, file_name=f"{table}.mapping.yaml", key="ob_dl_map")
-elif fmt:
-    with st.expander(f"How {fmt} maps onto the contract"):
-        st.dataframe(onboarding.mapping_table(fmt), hide_index=True)
-
-try:
-    staged = onboarding.preview(kind, fmt, path, data.store(), mapping_text)
-except ValueError as err:
-    st.error(f"The mapping cannot be used: {md(err)}")
-    st.stop()
+with onboarding.scratch() as folder:  # this run's copy of the upload, removed when the run ends
+    path = folder / Path(upload.name).name
+    path.write_bytes(upload.getvalue())
+    mapping_text = None
+    try:
+        if kind == "extract":
+            table = st.selectbox("Contract table it feeds", sorted(TABLES), key="ob_table_pick")
+            mapping_text = st.text_area(
+                "Column mapping (YAML): suggested from the header and the first 500 rows; edit it",
+                value=suggest(path, table, limits=limits), height=300, key=f"ob_map_{table}_{upload.name}")
+            st.download_button("Download this mapping", mapping_text, file_name=f"{table}.mapping.yaml",
+                               key="ob_dl_map")
+        elif fmt:
+            with st.expander(f"How {fmt} maps onto the contract"):
+                st.dataframe(onboarding.mapping_table(fmt), hide_index=True)
+        staged = onboarding.preview(kind, fmt, path, data.store(), mapping_text, limits)
+    except ValueError as err:
+        st.error(f"The file cannot be used: {md(err)}")
+        st.stop()
 
 for table, df in staged.frames.items():
     st.subheader(f"{table}: {df.height:,} mapped rows")
@@ -76,13 +86,12 @@ if checked is not None:
         st.success(f"The checks pass ({checked.height} warning rule(s)).")
     st.dataframe(checked, hide_index=True, key="ob_checks")
 
-actor = current_actor()
-can_load = actor.may("editor") and not staged.issues and checked is not None and not checked.filter(
+can_load = not staged.issues and checked is not None and not checked.filter(
     checked["severity"] == "blocking").height
 if st.button("Load", type="primary", disabled=not can_load, key="ob_load",
              help="Editors and admins, after the checks pass."):
     with st.spinner("Loading and recomputing the figures…"):
-        got = data.load_staged(onboarding.stage_to(staged), actor.name)
+        got = data.load_staged(data.stage_upload(staged), actor.name)
     result = got.load
     if result.landed:
         data.clear()

@@ -4,7 +4,8 @@ A refused load writes no contract row. It is still recorded (``load_runs`` with
 status ``refused``, its ``check_results`` and ``rejected_rows``) so the data
 quality page can show what was refused and why, and it writes a rejects CSV.
 A landed load writes every table, its check results and its run record in one
-transaction.
+transaction; its warnings' rows go to a warnings CSV beside the rejects. Both CSVs are safe to open in a
+spreadsheet: a cell that starts with = + - @ (a formula) is written with a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import polars as pl
 from tqdm import tqdm
 
 from core.contract import LOAD_ORDER, TABLES, contract_schema
-from core.dataset import ROW, FileProblem, discover
+from core.dataset import ROW, FileProblem, Limits, discover, ignored
 from core.settings import EngineConfig
 from data_checks.findings import Finding
+from data_checks.parse import EARLIEST
 from data_checks.runner import CheckReport, check, file_problem_finding
 from services.refresh import RefreshResult, refresh
 from store import bulk, queries
@@ -41,6 +43,7 @@ class LoadResult:
     written: dict[str, int] = field(default_factory=dict)
     rejects_file: Path | None = None
     problem: FileProblem | None = None
+    warnings_file: Path | None = None  # the rows behind the warnings of a landed load (None: no warning row)
 
 
 def utcnow() -> dt.datetime:
@@ -59,14 +62,38 @@ def stored_rows(store: Store | None) -> Callable[[str, list[str]], pl.DataFrame]
     return lambda table, cols: rows(table, tuple(cols))
 
 
-def run_checks(folder: Path, store: Store | None, as_of: dt.datetime, progress: bool = False) -> CheckReport:
+def run_checks(folder: Path, store: Store | None, as_of: dt.datetime, progress: bool = False,
+               earliest: dt.date = EARLIEST, limits: Limits | None = None) -> CheckReport:
+    """The load's checks on ``folder``; files that are not the contract's are named in a warning."""
     try:
         files = discover(folder)
     except FileProblem as p:
         report = CheckReport(as_of=as_of, files=[])
-        report.findings.append(file_problem_finding(p, Path(p.file).stem))
+        report.findings.append(file_problem_finding(p, Path(p.file).name.split(".")[0]))
         return report
-    return check(files, stored_rows(store), as_of, progress=progress)
+    report = check(files, stored_rows(store), as_of, progress=progress, earliest=earliest, limits=limits)
+    report.findings += [Finding(p.name, str(p), "not_a_contract_file", "warning", "", 0,
+                                "is not a contract file (<table>.csv, .csv.gz, .csv.zst or .parquet): not loaded",
+                                whole_table=True) for p in ignored(folder)]
+    return report
+
+
+def spreadsheet_safe(df: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (= + - @, tab or CR first) prefixed with an apostrophe,
+    as spreadsheets expect (OWASP: CSV injection)."""
+    text = [c for c, t in df.schema.items() if t == pl.String]
+    return df.with_columns(pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + pl.col(c))
+                           .otherwise(pl.col(c)).alias(c) for c in text)
+
+
+def write_rows(report: CheckReport, severity: str, path: Path) -> Path | None:
+    """The failing rows of ``severity`` as a spreadsheet-safe CSV at ``path``; None when there are none."""
+    rows = report.rejects().filter(pl.col("severity") == severity)
+    if rows.height == 0:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spreadsheet_safe(rows).write_csv(path)
+    return path
 
 
 def _bookkeeping(load_id: str, report: CheckReport, status: str, user: str, source: str,
@@ -112,17 +139,18 @@ def _merge(findings: list[Finding]) -> list[Finding]:
 
 
 def load(folder: Path, store: Store, *, user: str, as_of: dt.datetime | None = None,
-         rejects_dir: Path = Path("data/rejects"), progress: bool = False) -> LoadResult:
+         rejects_dir: Path = Path("data/rejects"), progress: bool = False, earliest: dt.date = EARLIEST,
+         limits: Limits | None = None) -> LoadResult:
     """Check ``folder`` and land it whole, or refuse it and write nothing to the contract tables."""
     started = utcnow()
     as_of = as_of or started
     load_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    report = run_checks(folder, store, as_of, progress=progress)
+    report = run_checks(folder, store, as_of, progress=progress, earliest=earliest, limits=limits)
     source = str(folder.resolve())
     if not report.ok:
         rejects_dir.mkdir(parents=True, exist_ok=True)
         path = rejects_dir / f"{load_id}.rejects.csv"
-        report.rejects().filter(pl.col("severity") == "blocking").write_csv(path)
+        spreadsheet_safe(report.rejects().filter(pl.col("severity") == "blocking")).write_csv(path)
         book = _bookkeeping(load_id, report, "refused", user, source, started, {})
         bulk.write(store, book, BOOKKEEPING_KEYS, BOOKKEEPING_KEYS)
         return LoadResult(load_id, report, landed=False, rejects_file=path)
@@ -137,8 +165,8 @@ def load(folder: Path, store: Store, *, user: str, as_of: dt.datetime | None = N
             written = bulk.write(store, frames | book, keys, order, after_table=lambda _t: bar.update())
     else:
         written = bulk.write(store, frames | book, keys, order)
-    return LoadResult(load_id, report, landed=True,
-                      written={t: n for t, n in written.items() if t in TABLES})
+    return LoadResult(load_id, report, landed=True, written={t: n for t, n in written.items() if t in TABLES},
+                      warnings_file=write_rows(report, "warning", rejects_dir / f"{load_id}.warnings.csv"))
 
 
 def counts(store: Store) -> dict[str, int]:
@@ -154,11 +182,13 @@ class LoadAndRefresh:
 
 
 def load_and_refresh(folder: Path, store: Store, *, user: str, engine: EngineConfig, as_of: dt.datetime | None = None,
-                     rejects_dir: Path = Path("data/rejects"), progress: bool = False) -> LoadAndRefresh:
+                     rejects_dir: Path = Path("data/rejects"), progress: bool = False,
+                     earliest: dt.date = EARLIEST, limits: Limits | None = None) -> LoadAndRefresh:
     """Check and land ``folder``, then recompute the figures with ``engine``. A refresh that fails leaves
     the load landed and the previous figures in place, marked stale (services/refresh.py ``coverage``);
     its error is returned, not raised, so the caller can say so."""
-    result = load(folder, store, user=user, as_of=as_of, rejects_dir=rejects_dir, progress=progress)
+    result = load(folder, store, user=user, as_of=as_of, rejects_dir=rejects_dir, progress=progress,
+                  earliest=earliest, limits=limits)
     if not result.landed:
         return LoadAndRefresh(result)
     try:
@@ -167,4 +197,5 @@ def load_and_refresh(folder: Path, store: Store, *, user: str, engine: EngineCon
         return LoadAndRefresh(result, refresh_error=f"{type(err).__name__}: {err}")
 
 
-__all__ = ["LoadAndRefresh", "LoadResult", "counts", "load", "load_and_refresh", "run_checks"]
+__all__ = ["LoadAndRefresh", "LoadResult", "counts", "load", "load_and_refresh", "run_checks", "spreadsheet_safe",
+           "write_rows"]

@@ -15,6 +15,9 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from connectors import onboarding
+from connectors.staging import Staged, import_folder
+from core.dataset import Limits
 from core.settings import EngineConfig, Settings
 from governance.audit import Seal
 from governance.service import Actor, Governance
@@ -216,10 +219,28 @@ def recompute() -> None:
     clear()
 
 
+def stage_upload(staged: Staged) -> Path:
+    """An upload's mapped rows as contract files under the imports folder (kept, as `wismo import` keeps its own:
+    the load names them)."""
+    return onboarding.stage_to(staged, import_folder(settings().imports_dir, "upload"))
+
+
+def upload_limits() -> Limits:
+    s = settings()
+    return Limits(s.upload_max_rows, s.upload_max_bytes)
+
+
+@st.cache_resource(show_spinner=False)
+def swept_uploads() -> int:
+    """Once per server process: remove upload folders a killed server left behind."""
+    return len(onboarding.sweep())
+
+
 def load_staged(folder: Path, user: str) -> LoadAndRefresh:
     """Check and land a staged folder, then recompute the figures with the configured engine."""
     s = settings()
-    return load_and_refresh(folder, store(), user=user, engine=engine(), rejects_dir=s.rejects_dir)
+    return load_and_refresh(folder, store(), user=user, engine=engine(), rejects_dir=s.rejects_dir,
+                            earliest=s.earliest_date)
 
 
 def clear() -> None:

@@ -23,7 +23,7 @@ from metrics.engines import open_backend
 from reporting.brief import gather
 from reporting.render import render
 from services.demo import DemoConfig, generate, write
-from services.loading import counts, run_checks, utcnow
+from services.loading import counts, run_checks, spreadsheet_safe, utcnow
 from services.refresh import coverage, ensure_current
 from services.sources import SourceError, inputs
 from store import queries
@@ -211,17 +211,18 @@ def load(
 
 @app.command()
 def check(
-    folder: Annotated[Path, typer.Argument(help="Folder of <table>.csv / <table>.parquet files.")],
+    folder: Annotated[Path, typer.Argument(help="Folder of <table>.csv (.csv.gz, .csv.zst) / <table>.parquet files.")],
     at: Annotated[str | None, typer.Option("--as-of", help="The as-of time for the checks (default: now).")] = None,
     rejects: Annotated[Path | None, typer.Option(help="Write every failing row to this CSV.")] = None,
 ) -> None:
     """Run the load's checks without writing anything; exit 1 on a blocking failure.
 
     References resolve against the folder plus the configured store."""
-    report = run_checks(folder, store(), as_of(at) or utcnow(), progress=sys.stderr.isatty())
+    report = run_checks(folder, store(), as_of(at) or utcnow(), progress=sys.stderr.isatty(),
+                        earliest=settings().earliest_date)
     print_report(report)
     if rejects:
-        report.rejects().write_csv(rejects)
+        spreadsheet_safe(report.rejects()).write_csv(rejects)
         typer.echo(f"rejects: {rejects}")
     if not report.ok:
         raise typer.Exit(EXIT_REFUSED)

@@ -88,9 +88,11 @@ def print_report(report: CheckReport) -> None:
         limit = 20 if f.severity == "blocking" else 3
         typer.echo(f"{tag:8} {f.table}.{f.column} [{f.rule}] {f.message}: {f.failing} row(s) in {f.file}")
         for r, v in list(zip(f.rows, f.values or [None] * len(f.rows), strict=False))[:limit]:
-            typer.echo(f"         row {r} (line {r + 1}): {v!r}")
+            line = f" (line {r + 1})" if f.file.lower().endswith(".csv") else ""  # data row r under a header
+            typer.echo(f"         row {r}{line}: {v!r}")
         if len(f.rows) > limit:
-            typer.echo(f"         … and {len(f.rows) - limit} more (see the rejects file)")
+            typer.echo(f"         … and {len(f.rows) - limit} more (in the {'rejects' if tag == 'REFUSED' else 'warnings'}"
+                       " file named below)")
     passed = sum(1 for f in report.findings if f.passed)
     typer.echo(f"checks: {passed} passed, {len(report.blocking)} blocking failed, {len(report.warnings)} warnings")
 
@@ -100,7 +102,7 @@ def load_folder(folder: Path, when: dt.datetime | None) -> None:
     s = settings()
     typer.echo(f"store: {store().display_url}")
     got = load_and_refresh(folder, store(), user=s.who(), engine=engine(), as_of=when, rejects_dir=s.rejects_dir,
-                           progress=typer.get_text_stream("stderr").isatty())
+                           progress=typer.get_text_stream("stderr").isatty(), earliest=s.earliest_date)
     result = got.load
     print_report(result.report)
     if not result.landed:
@@ -108,6 +110,8 @@ def load_folder(folder: Path, when: dt.datetime | None) -> None:
         raise typer.Exit(EXIT_REFUSED)
     typer.echo(f"load {result.load_id} landed: " + ", ".join(f"{k} {v:,}" for k, v in result.written.items()))
     typer.echo("store rows: " + ", ".join(f"{k} {v:,}" for k, v in counts(store()).items()))
+    if result.warnings_file:
+        typer.echo(f"warning rows: {result.warnings_file}")
     if got.refresh_error:
         typer.echo(f"figures NOT refreshed: {got.refresh_error}. The load is in the store; the previous figures "
                    "stay in place and are marked stale. Fix the cause, then run `wismo refresh`.", err=True)

@@ -13,6 +13,8 @@ from connectors.contacts import load_map, parse
 from connectors.mapped import copy_native, stage
 from connectors.mapping import apply_file, read_mapping, suggest
 from connectors.staging import Staged, import_folder, write_folder
+from core.dataset import Limits
+from services.loading import spreadsheet_safe
 from store import bulk
 from wismo.context import EXIT_REFUSED, as_of, load_folder, settings, store
 
@@ -26,7 +28,7 @@ def stage_or_refuse(staged: Staged, target: Path, *, skip: bool, kind: str, extr
         rejects = settings().rejects_dir
         rejects.mkdir(parents=True, exist_ok=True)
         path = rejects / f"{target.name}.unmapped.csv"
-        staged.issues_frame().write_csv(path)
+        spreadsheet_safe(staged.issues_frame()).write_csv(path)
         for i in staged.issues[:20]:
             typer.echo(f"UNMAPPED {i.file} row {i.row} [{i.rule}] {i.field}={i.value!r}: {i.message}", err=True)
         if len(staged.issues) > 20:
@@ -141,8 +143,9 @@ def mapping_suggest(
 ) -> None:
     """Propose a column mapping from the extract's header and sample values, for you to edit: renames,
     time formats and zones, enum value maps. Lines it is unsure of say `# check:`."""
+    s = settings()
     try:
-        text = suggest(file, table)
+        text = suggest(file, table, limits=Limits(s.upload_max_rows, s.upload_max_bytes))
     except ValueError as err:
         raise typer.BadParameter(str(err)) from None
     if out:

@@ -19,6 +19,7 @@ ROOT = Path(__file__).parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 STORES: dict[str, str] = {}  # served URL → the store it serves
+TEMP: dict[str, Path] = {}  # served URL → its temporary folder
 PAGES = ["overview", "drivers", "nodes", "carriers", "exceptions", "communication", "care", "quality", "order"]
 
 
@@ -26,7 +27,9 @@ PAGES = ["overview", "drivers", "nodes", "carriers", "exceptions", "communicatio
 def server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A store with a small demo, loaded and refreshed, served on a free loopback port."""
     tmp = tmp_path_factory.mktemp("browser")
-    env = {**os.environ, "WISMO_DATABASE_URL": f"sqlite:///{tmp}/demo.db"}
+    (tmp / "tmp").mkdir()
+    env = {**os.environ, "WISMO_DATABASE_URL": f"sqlite:///{tmp}/demo.db", "TMPDIR": str(tmp / "tmp"),
+           "WISMO_UPLOAD_MAX_ROWS": "100000", "WISMO_IMPORTS_DIR": str(tmp / "imports")}
     subprocess.run([sys.executable, "-m", "wismo.cli", "demo", "--orders", "3000", "--weeks", "10", "--out",
                     str(tmp / "demo"), "--load"], env=env, check=True, capture_output=True, cwd=ROOT)
     port = free_port()
@@ -35,6 +38,7 @@ def server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     STORES[url] = env["WISMO_DATABASE_URL"]
+    TEMP[url] = tmp / "tmp"
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -313,3 +317,21 @@ def test_onboarding_upload_preview_and_checks(server, browser):
     # which rule: tests/connectors/test_onboarding.py (grid cells are drawn on a canvas)
     shot(page, "onboarding")
     page.close()
+    left = [p.name for p in TEMP[server].iterdir() if p.name.startswith(("wismo-upload-", "wismo-onboarding-"))]
+    assert left == []  # each run's copy of the upload and its staged check are gone
+
+
+def test_an_upload_that_would_expand_past_the_limit_is_refused_before_reading(server, browser, tmp_path):
+    """A 200,000-row Parquet file of a few kilobytes (one long text, repeated): refused from its metadata with
+    the limit named (the server's WISMO_UPLOAD_MAX_ROWS is 100,000), and nothing of it stays on disk."""
+    import polars as pl
+
+    bomb = tmp_path / "export.parquet"
+    pl.DataFrame({"order_id": pl.repeat("x" * 200, 200_000, eager=True)}).write_parquet(bomb, compression="zstd")
+    page = open_page(browser, server + "/onboarding", "Data onboarding")
+    page.locator("input[type=file]").set_input_files(str(bomb))
+    page.get_by_text("The file cannot be used: export.parquet holds 200,000 rows, more than the 100,000").wait_for(
+        timeout=30_000)
+    shot(page, "onboarding-refused")
+    page.close()
+    assert not [p for p in TEMP[server].iterdir() if p.name.startswith("wismo-upload-")]

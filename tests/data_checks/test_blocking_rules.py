@@ -68,8 +68,8 @@ def test_bad_cell_refuses_load_and_names_it(store, tiny, tmp_path, loaded, file,
     assert hit["file"].str.ends_with(file).all()
     assert sorted(int(r) for r in hit["row"]) == rows
     assert (hit["column"] == named_column).all()
-    if rule not in ("primary_key", "not_null"):
-        assert value in hit["value"].to_list()
+    if rule not in ("primary_key", "not_null"):  # as written; a formula-like cell (-Infinity) behind an apostrophe
+        assert ("'" + value if value[:1] in "=+-@" else value) in hit["value"].to_list()
     assert snapshot(store) == loaded
 
 

@@ -223,6 +223,9 @@ def _as(monkeypatch, user: str) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("WISMO_USER", user)
     monkeypatch.setenv("WISMO_ROLES", '{"eli": "editor", "vic": "viewer"}')
     fresh_settings()
+    from ui import data
+
+    data.settings.clear()  # the dashboard reads its settings once per process
 
 
 def test_governance_page_viewer_cannot_change(app_env, monkeypatch):
@@ -278,6 +281,20 @@ def test_overview_offers_the_weekly_brief(app_env):
     at = run_page()
     buttons = at.get("download_button")
     assert [b.proto.label for b in buttons] == ["Brief 2026-W01 (PDF)"]
+
+
+def test_onboarding_offers_no_upload_to_a_viewer(app_env, monkeypatch):
+    """Viewers read how formats map onto the contract; uploading (and so parsing a file on the shared server) is
+    for editors."""
+    _as(monkeypatch, "vic")
+    make_store(app_env, fixture_frames())
+    at = run_page("onboarding")
+    assert not at.exception
+    assert at.get("file_uploader") == []
+    assert "Uploading a file is for editors and admins" in at.info[0].value
+    _as(monkeypatch, "eli")
+    at = run_page("onboarding")
+    assert len(at.get("file_uploader")) == 1
 
 
 def test_onboarding_shows_the_vendor_mapping_before_any_upload(app_env):
