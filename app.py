@@ -51,6 +51,10 @@ if ident is None:  # sign-in is configured and nobody is signed in: no page, no 
     st.stop()
 nav = st.navigation(PAGES)
 who_bar(ident)
+if (problem := data.store_problem()) is not None:  # a database that is down: one line, not a traceback
+    st.error(f"The dashboard cannot read its store: {problem}. It retries on the next page you open.",
+             icon=":material/cloud_off:")
+    st.stop()
 if data.status().run is not None:  # the filters on every page, so that moving between pages keeps them
     st.session_state["view"] = sidebar()
 nav.run()

@@ -30,6 +30,7 @@ from data_checks.runner import CheckReport, check, file_problem_finding
 from services.refresh import RefreshResult, refresh
 from store import bulk, queries
 from store.db import Store
+from store.errors import StoreBusy
 
 MAX_WARNING_ROWS_KEPT = 1000  # per rule and column; blocking rows are all kept
 BOOKKEEPING_KEYS = {"load_runs": ("load_id",), "check_results": ("id",), "rejected_rows": ("id",)}
@@ -160,11 +161,20 @@ def load(folder: Path, store: Store, *, user: str, as_of: dt.datetime | None = N
     book = _bookkeeping(load_id, report, "landed", user, source, started, counts)
     keys = {t: TABLES[t].key for t in frames} | BOOKKEEPING_KEYS
     order = [*[t for t in LOAD_ORDER if t in frames], *BOOKKEEPING_KEYS]
-    if progress:
-        with tqdm(total=len(order), desc="writing", unit="table", leave=False) as bar:
-            written = bulk.write(store, frames | book, keys, order, after_table=lambda _t: bar.update())
-    else:
-        written = bulk.write(store, frames | book, keys, order)
+    try:
+        if progress:
+            with tqdm(total=len(order), desc="writing", unit="table", leave=False) as bar:
+                written = bulk.write(store, frames | book, keys, order, after_table=lambda _t: bar.update())
+        else:
+            written = bulk.write(store, frames | book, keys, order)
+    except StoreBusy as busy:  # nothing was written; record the attempt if the lock has gone by now
+        report.findings.append(Finding("", str(folder), "store_locked", "blocking", "", 0, str(busy), whole_table=True))
+        try:
+            bulk.write(store, _bookkeeping(load_id, report, "refused", user, source, started, {}), BOOKKEEPING_KEYS,
+                       BOOKKEEPING_KEYS)
+        except StoreBusy:
+            raise StoreBusy(f"{busy} (the attempt could not be recorded either: the lock was still held)") from None
+        raise
     return LoadResult(load_id, report, landed=True, written={t: n for t, n in written.items() if t in TABLES},
                       warnings_file=write_rows(report, "warning", rejects_dir / f"{load_id}.warnings.csv"))
 

@@ -19,6 +19,7 @@ import polars as pl
 
 from core.contract import contract_schema
 from store.db import Store
+from store.errors import explain
 
 SQLITE_TS = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's SQLite DateTime storage format
 
@@ -147,8 +148,12 @@ def _write_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapp
             if after_table:
                 after_table(table)
         cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
+    except BaseException as err:
+        if dbapi.in_transaction:  # a lock never taken leaves nothing to roll back
+            cur.execute("ROLLBACK")
+        problem = explain(err, store.url) if isinstance(err, Exception) else None
+        if problem is not None:
+            raise problem from None
         raise
     finally:
         cur.close()

@@ -13,6 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 
+from store.errors import BUSY_SECONDS, explain
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -24,7 +26,7 @@ def safe_url(url: str | URL) -> str:
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
@@ -94,5 +96,11 @@ def open_store(url: str | URL, *, migrate_schema: bool = True) -> Store:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if migrate_schema:
-        migrate(engine)
+        try:
+            migrate(engine)
+        except Exception as err:
+            problem = explain(err, parsed)
+            if problem is None:
+                raise
+            raise problem from None
     return Store(url=parsed, engine=engine)

@@ -32,6 +32,7 @@ from services.loading import LoadAndRefresh, load_and_refresh
 from services.refresh import refresh
 from store import open_store, queries
 from store.db import Store
+from store.errors import explain
 
 
 @st.cache_resource
@@ -217,6 +218,19 @@ def recompute() -> None:
     """Recompute the figures with the configured engine (after a governed change that alters them)."""
     refresh(store(), engine())
     clear()
+
+
+def store_problem() -> str | None:
+    """Why the store cannot be used right now (unreachable, locked past the wait), in one line; None when it can."""
+    try:
+        store()
+        status()
+    except Exception as err:
+        problem = explain(err)
+        if problem is None:
+            raise
+        return str(problem)
+    return None
 
 
 def stage_upload(staged: Staged) -> Path:

@@ -32,6 +32,7 @@ from wismo.context import (
     EXIT_REFUSED,
     EXIT_STALE,
     EXIT_USAGE,
+    Commands,
     as_of,
     engine,
     load_folder,
@@ -45,7 +46,7 @@ from wismo.import_cli import import_app, load_mapped, mapping_app
 
 app = typer.Typer(
     help="WISMO command centre: separate true demand from avoidable 'where is my order' contacts.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, cls=Commands,
 )
 db_app = typer.Typer(help="The store: where it is, its schema version, its row counts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

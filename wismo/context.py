@@ -4,7 +4,9 @@ and wismo/import_cli.py.
 
 Exit codes: 0 done; 1 refused or failed (bad data, a failed delivery, a refused change, no figures);
 2 a usage error; 3 a load landed but its figures could not be recomputed (they are stale: the banner,
-the brief and alerts say so, and the next command that needs figures retries).
+the brief and alerts say so, and the next command that needs figures retries); 4 the store could not be
+used — another writer held its lock past the wait, or the database could not be reached — said in one line,
+nothing written (a load refused this way is recorded when the store can take the record).
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import typer
+from typer.core import TyperGroup
 
 from core.settings import EngineConfig, Settings
 from data_checks.parse import parse_timestamps
@@ -25,8 +29,24 @@ from services.loading import counts, load_and_refresh
 from services.refresh import RefreshResult, refresh
 from store import open_store
 from store.db import Store
+from store.errors import explain
 
-EXIT_REFUSED, EXIT_USAGE, EXIT_STALE = 1, 2, 3
+EXIT_REFUSED, EXIT_USAGE, EXIT_STALE, EXIT_STORE = 1, 2, 3, 4
+
+
+class Commands(TyperGroup):
+    """The command tree, saying a store problem (locked, unreachable) in one line with exit code 4 instead of a
+    driver's traceback."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own (vendored) click Context
+        try:
+            return super().invoke(ctx)
+        except Exception as err:
+            problem = explain(err)
+            if problem is None:
+                raise
+            typer.echo(f"error: {problem}", err=True)
+            raise typer.Exit(EXIT_STORE) from None
 
 
 @cache

@@ -307,3 +307,18 @@ def test_onboarding_shows_the_vendor_mapping_before_any_upload(app_env):
     table = at.dataframe[0].value
     row = table[table["code"] == "Exception_011"].iloc[0]
     assert row["maps to"] == "returned" and "sender" in row["rationale"]
+
+
+def test_a_store_that_cannot_be_reached_is_one_line_on_every_page(monkeypatch):
+    """The database is down: the dashboard says so in one line (password hidden) instead of a traceback."""
+    from tests.alerts.receivers import closed_port
+
+    port = closed_port()
+    monkeypatch.setenv("WISMO_DATABASE_URL", f"postgresql://wismo:s3cr3t-pw@127.0.0.1:{port}/wismo")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = run_page("overview")
+    assert not at.exception
+    assert at.error[0].value.startswith("The dashboard cannot read its store: cannot reach the database at "
+                                        f"127.0.0.1:{port} (wismo@127.0.0.1/wismo, password hidden)")
+    assert "s3cr3t-pw" not in at.error[0].value
