@@ -68,7 +68,9 @@ def test_password_never_appears_in_output(pg_admin, tiny):
         outputs.append(subprocess.run([sys.executable, "-m", "wismo.cli", "db", "status"],
                                       env={**env, "WISMO_DATABASE_URL": wrong_port},
                                       capture_output=True, text=True, timeout=120))
-    assert [o.returncode for o in outputs] == [0, 0, 1]
+    assert [o.returncode for o in outputs] == [0, 0, 4]
+    assert outputs[2].stderr.startswith("error: cannot reach the database at 127.0.0.1:")  # one line, not a stack
+    assert len(outputs[2].stderr.strip().splitlines()) == 1
     for o in outputs:
         assert pg.PASSWORD not in o.stdout + o.stderr
     assert "***" in outputs[0].stdout
