@@ -15,7 +15,11 @@ from metrics.catalogue import Kpi
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
 STATUS_ICON = {"green": "●", "amber": "▲", "red": "■", "none": "○"}
 
-_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
+_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:@])")  # Markdown's own punctuation, escaped
+# What GitHub-flavoured Markdown turns into a live link by itself, escapes or not: a bare URL ("://"), "www."
+# and an e-mail address ("@"). A word joiner (U+2060, invisible, no width) inside each breaks the pattern.
+_AUTOLINK = re.compile(r"(://|(?<![\w.])www\.|@)", re.IGNORECASE)
+_JOINER = "\u2060"
 
 
 def words(col: str) -> pl.Expr:
@@ -26,7 +30,8 @@ def words(col: str) -> pl.Expr:
 
 def md(text: object) -> str:
     """Escape text from data or users before it goes into any Markdown (no links, no HTML, no styling)."""
-    return _MD.sub(r"\\\1", str(text))
+    unlinked = _AUTOLINK.sub(lambda m: m.group(1)[0] + _JOINER + m.group(1)[1:], str(text))
+    return _MD.sub(r"\\\1", unlinked)
 
 
 def plot_text(col: str) -> pl.Expr:

@@ -322,3 +322,14 @@ def test_a_store_that_cannot_be_reached_is_one_line_on_every_page(monkeypatch):
     assert at.error[0].value.startswith("The dashboard cannot read its store: cannot reach the database at "
                                         f"127.0.0.1:{port} (wismo@127.0.0.1/wismo, password hidden)")
     assert "s3cr3t-pw" not in at.error[0].value
+
+
+def test_markdown_escaping_breaks_every_autolink():
+    """GitHub-flavoured Markdown links bare URLs, www. and e-mail addresses even when escaped: md() puts an
+    invisible word joiner inside each pattern, so it reads the same and links nowhere (the browser proof:
+    tests/browser/test_hostile_text.py)."""
+    from ui.fmt import md
+
+    got = md('<a href="https://evil.example/">PCW</a> ops@evil.example WWW.evil.example')
+    assert "://" not in got and "@e" not in got and "WWW\\." not in got
+    assert got.replace("\u2060", "").replace("\\", "") == '<a href="https://evil.example/">PCW</a> ops@evil.example WWW.evil.example'

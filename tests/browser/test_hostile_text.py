@@ -1,0 +1,74 @@
+"""Text from data, in a real browser: a carrier named like a link, a node named like an e-mail address and a
+web address, an escalation contact that is an address. Shown as text on every page that names them; no <a>
+element leads anywhere the data chose, and no script runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import polars as pl
+import pytest
+
+from tests.browser.test_browser import ROOT, browser, open_page, settled, shot  # noqa: F401 - the browser fixture
+from tests.pg import free_port
+
+pytestmark = pytest.mark.browser
+
+LINK = '<a href="https://evil.example/">PCW</a>'
+NODE = "ops@evil.example www.evil.example"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    from governance.service import Actor, Governance
+    from store import open_store
+    from tests.pages.test_pages import fixture_frames, make_store
+
+    tmp = tmp_path_factory.mktemp("hostile")
+    url = f"sqlite:///{tmp}/hostile.db"
+    frames = fixture_frames((NODE, "Main St store"))
+    frames["carriers"] = frames["carriers"].with_columns(name=pl.Series([LINK, "Two"]))
+    make_store(url, frames)
+    Governance(open_store(url), Actor("ana", "admin")).set_carrier_sla(
+        "C1", escalation_contact="https://evil.example/escalate mallory@evil.example", reason="test")
+    port = free_port()
+    env = {**os.environ, "WISMO_DATABASE_URL": url}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                             str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(base + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.parametrize(("path", "ready", "shown"), [
+    ("/carriers?kpi=tracking_activation_ontime&carrier_detail=C1", "Milestone SLA", "https://evil.example/"),
+    ("/nodes?node_detail=N1", "ranked by", NODE),
+    ("/overview", "Reduction or deflection?", ""),
+])
+def test_text_from_data_never_becomes_a_link(hostile, browser, path, ready, shown):  # noqa: F811
+    page = open_page(browser, hostile + path, ready)
+    settled(page)
+    main = page.locator('[data-testid="stMain"]')
+    hrefs = [a.get_attribute("href") or "" for a in main.locator("a").all()]
+    assert not [h for h in hrefs if "evil.example" in h or h.startswith("mailto:")], hrefs
+    if shown:
+        assert shown in main.inner_text()  # the text is there, as text
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    shot(page, "hostile-text-" + path.strip("/").split("?")[0])
+    page.close()
