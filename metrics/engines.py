@@ -20,7 +20,8 @@ from metrics.portable import Backend, DuckDBBackend, PolarsBackend
 def open_backend(config: EngineConfig, *, store_url: str | None = None, source: str | None = None) -> Backend:
     """The engine of ``config``. ``source``: a folder of contract files or a database URL the figures come
     from (default: the store at ``store_url``)."""
-    folder = Path(source) if source and "://" not in source else None
+    # absolute: a Spark Connect server (or a cluster) resolves a relative path against its own working folder
+    folder = Path(source).resolve() if source and "://" not in source else None
     if config.name == "spark":
         from metrics.spark import SparkBackend  # optional heavy dependency (the spark extra)
 

@@ -40,13 +40,24 @@ class SparkBackend:
             builder = builder.config(k, v)
         self.spark = builder.getOrCreate()
         self.database = database
-        self.parquet = parquet_folder
+        self.parquet = parquet_folder.resolve() if parquet_folder is not None else None
+        self.remote = remote
 
     def table(self, name: str) -> Frame | None:
         if self.database:
             return typed(lazy(self.spark.table(f"{self.database}.{name}")), name)
         if self.parquet is not None and (self.parquet / f"{name}.parquet").exists():
-            return typed(lazy(self.spark.read.parquet(str(self.parquet / f"{name}.parquet"))), name)
+            path = str(self.parquet / f"{name}.parquet")
+            df = self.spark.read.parquet(path)
+            try:
+                df.schema  # noqa: B018 - Spark Connect resolves the path on the server only when asked
+            except Exception as err:
+                if "PATH_NOT_FOUND" not in str(err):
+                    raise
+                raise ValueError(f"the Spark server ({self.remote or 'the cluster'}) cannot see {path}: it reads "
+                                 "files at the same path on its own machines (a shared volume, HDFS or object "
+                                 "storage), or load the folder into the store and leave out --source") from None
+            return typed(lazy(df), name)
         return None
 
     def frame(self, df: pl.DataFrame) -> Frame:
