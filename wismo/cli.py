@@ -38,6 +38,7 @@ from wismo.context import (
     load_folder,
     print_report,
     recompute,
+    require,
     settings,
     store,
 )
@@ -69,6 +70,8 @@ def demo(
     load: Annotated[bool, typer.Option("--load", help="Also load the files into the store.")] = False,
 ) -> None:
     """Generate realistic demo data in the contract format (and optionally load it)."""
+    if load:
+        require("editor", "loading data")
     cfg = DemoConfig(orders=orders, weeks=weeks, seed=seed, start=dt.date.fromisoformat(start))
     frames = generate(cfg)
     write(frames, out, fmt, seed)
@@ -91,6 +94,7 @@ def refresh(
     With --engine pushdown (PostgreSQL store) the figures are computed inside the database and only
     they come back; with spark, on local[*], a cluster (WISMO_SPARK_MASTER) or Spark Connect
     (WISMO_SPARK_REMOTE)."""
+    require("editor", "refreshing the figures")
     try:
         recompute(as_of(at), engine_name)
     except ValueError as err:
@@ -159,6 +163,8 @@ def alerts(
     Channels: WISMO_ALERT_WEBHOOKS (JSON list of URLs; Slack/Teams compatible) and WISMO_SMTP_HOST with
     WISMO_ALERT_TO / WISMO_ALERT_RECIPIENTS. A delivery that still fails after retries is reported,
     kept as due for the next run, and the command exits 1."""
+    if not dry_run:
+        require("editor", "sending alerts")
     stale = coverage(store()).words() if dry_run else _current_figures(as_of(at))
     if stale and not allow_stale:
         typer.echo(f"alerts REFUSED: {stale} (--allow-stale evaluates them anyway)", err=True)
@@ -204,6 +210,7 @@ def load(
     nothing (primary keys upsert). The figures are then recomputed with the configured engine; if that
     fails the load stays landed and the command exits 3. With --mapping, the mapped extracts are converted first (into
     a staged folder under data/imports/, kept); a value the mapping cannot convert refuses the load."""
+    require("editor", "loading data")
     if mapping:
         load_mapped(folder, mapping, at)
     else:

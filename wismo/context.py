@@ -74,6 +74,18 @@ def actor() -> Actor:
     return Actor(user, s.role_of(user))
 
 
+def require(needed: str, doing: str) -> None:
+    """The dashboard's roles on a command that changes what everyone sees (loading, refreshing at a chosen
+    as-of, sending alerts): with WISMO_ROLES set, a viewer is refused before anything is read or written.
+    A guard against mistakes, not a wall: the command line runs with the database's own credentials
+    (see "Who is trusted" in docs/architecture.md)."""
+    who = actor()
+    if not who.may(needed):
+        typer.echo(f"refused: {who.name} is a {who.role} (WISMO_ROLES); {doing} needs an {needed} or admin. "
+                   "Nothing was read or written.", err=True)
+        raise typer.Exit(EXIT_REFUSED)
+
+
 def governance() -> Governance:
     """The workspace as the command's user; a change that alters the figures recomputes them with the
     configured engine."""

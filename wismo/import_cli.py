@@ -16,7 +16,7 @@ from connectors.staging import Staged, import_folder, write_folder
 from core.dataset import Limits
 from services.loading import spreadsheet_safe
 from store import bulk
-from wismo.context import EXIT_REFUSED, as_of, load_folder, settings, store
+from wismo.context import EXIT_REFUSED, as_of, load_folder, require, settings, store
 
 
 def stage_or_refuse(staged: Staged, target: Path, *, skip: bool, kind: str, extra: bool = True) -> None:
@@ -93,6 +93,8 @@ def import_tracking(
     converted to UTC (local checkpoint times by their location); exact duplicates are dropped. An unknown
     status, a time with no known zone or a tracking number no shipment carries refuses the import (exit 1)
     and is listed, unless --skip-unmapped."""
+    if out is None:
+        require("editor", "loading data")
     try:
         imported = tracking.parse(fmt, _json_files(files), default_tz)
     except (ValueError, KeyError) as err:
@@ -119,6 +121,8 @@ def import_contacts(
     """Help-desk tickets → contacts (reason from tags/intents, channel, bot or agent, csat_score, order id),
     through the normal checks and all-or-nothing load. A tag set, channel or rating the tables do not list
     refuses the import (exit 1) and is listed, unless --skip-unmapped."""
+    if out is None:
+        require("editor", "loading data")
     if fmt == "csv":
         if mapping is None:
             raise typer.BadParameter("--format csv needs --mapping FILE (start from `wismo mapping suggest`)")

@@ -42,6 +42,46 @@ def test_load_of_a_bad_folder_exits_nonzero_and_changes_nothing(tiny, tmp_path, 
     assert runner.invoke(app, ["db", "status"]).output == before
 
 
+WRITES = [["load", "{tiny}"], ["load", "{tiny}", "--mapping", "m.yaml"], ["refresh"], ["alerts"],
+          ["demo", "--orders", "100", "--weeks", "2", "--out", "{tmp}/demo", "--load"],
+          ["import", "tracking", "{tiny}", "--format", "aftership"],
+          ["import", "contacts", "x.json", "--format", "zendesk"]]
+
+
+@pytest.mark.parametrize("args", WRITES, ids=[" ".join(a[:2]) for a in WRITES])
+def test_a_configured_viewer_cannot_change_what_everyone_sees(args, tiny, tmp_path, monkeypatch):
+    """With WISMO_ROLES set, the dashboard's roles hold on the command line too: a viewer's load, refresh,
+    demo --load, import or alert run is refused before the store is opened (no database file appears)."""
+    from tests.conftest import fresh_settings
+
+    db = tmp_path / "s.db"
+    monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("WISMO_ROLES", '{"ana": "admin", "ed": "editor"}')
+    monkeypatch.setenv("WISMO_USER", "vic")
+    fresh_settings()
+    result = runner.invoke(app, [a.format(tiny=tiny, tmp=tmp_path) for a in args])
+    assert result.exit_code == 1, result.output
+    assert "refused: vic is a viewer (WISMO_ROLES)" in result.output and "needs an editor or admin" in result.output
+    assert not db.exists()
+
+
+def test_viewers_read_and_editors_load_on_the_command_line(tiny, tmp_path, monkeypatch):
+    """The viewer still reads (a dry run of the alerts, the KPIs); an editor loads."""
+    from tests.conftest import fresh_settings
+
+    monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/s.db")
+    monkeypatch.setenv("WISMO_ROLES", '{"ed": "editor"}')
+    monkeypatch.setenv("WISMO_USER", "ed")
+    fresh_settings()
+    assert runner.invoke(app, ["load", str(tiny), "--as-of", "2026-03-10T00:00:00Z"]).exit_code == 0
+    monkeypatch.setenv("WISMO_USER", "vic")
+    fresh_settings()
+    dry = runner.invoke(app, ["alerts", "--dry-run"])
+    assert dry.exit_code == 0 and "dry run:" in dry.output
+    kpis = runner.invoke(app, ["kpis", "--as-of", "2026-03-10T00:00:00Z"])
+    assert kpis.exit_code == 0 and "refused" not in kpis.output
+
+
 def test_check_validates_without_writing(tiny, tmp_path, monkeypatch):
     """``wismo check`` reports and exits 1 on a blocking failure, and writes no row."""
     monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
