@@ -12,8 +12,10 @@ from connectors.onboarding import mapping_table
 INTRO = """# Connectors: what each vendor code becomes
 
 Generated from `connectors/config/*.yaml` by `python -m connectors.docs` (a test fails when this
-file is stale). Edit the YAML, not this page. A code that is in no table is reported by the
-import — with file, record and value — and never guessed. How to run the imports: README,
+file is stale). Edit the YAML, not this page. A tracking code that is in no table is reported by
+the import — with file, record and value — and never guessed. A help-desk ticket whose tags name no
+reason, or whose channel is not listed, takes the table's `default_reason` / `default_channel` and is
+counted in the import summary; what is not a customer contact is left out and counted. How to run the imports: README,
 "Bringing your own data"; the choices behind them: docs/architecture.md.
 """
 
@@ -28,7 +30,8 @@ def markdown() -> str:
         for table, code, target, why in mapping_table(fmt).iter_rows():
             out.append(f"| {table} | `{code}` | {target} | {why} |")
         raw = yaml.safe_load((CONFIG / f"{fmt}.yaml").read_text())
-        extra = {k: v for k, v in raw.items() if k in ("bot_tags", "bot_channels", "order_field_id", "order_tag_pattern")}
+        extra = {k: v for k, v in raw.items() if k in ("bot_tags", "bot_channels", "order_field_id", "order_tag_pattern",
+                                                    "reason_field_ids", "leave_out_statuses", "include_agent_started")}
         if extra:
             out.append("\n" + "; ".join(f"`{k}`: `{v}`" for k, v in extra.items()))
     tz = yaml.safe_load((CONFIG / "timezones.yaml").read_text())

@@ -37,9 +37,13 @@ def mapping_table(fmt: str) -> pl.DataFrame:
             continue
         for r in items:
             target = next((r[k] for k in ("status", "reason", "channel", "score") if k in r), None)
+            left = "(not a scan: left out)" if "status" in r else "(not a customer contact: left out)"
             rows.append({"table": level, "code": str(r.get("code", r.get("match"))),
-                         "maps to": "(not a scan: left out)" if target is None and "status" in r else str(target),
-                         "rationale": r.get("rationale", "")})
+                         "maps to": left if target is None else str(target), "rationale": r.get("rationale", "")})
+    for key, what in (("default_reason", "any other tags, or none"), ("default_channel", "any other channel")):
+        if raw.get(key):
+            rows.append({"table": key, "code": f"({what})", "maps to": str(raw[key]),
+                         "rationale": "counted in the summary before anything is loaded"})
     return pl.DataFrame(rows, schema={"table": pl.String, "code": pl.String, "maps to": pl.String,
                                       "rationale": pl.String})
 

@@ -8,6 +8,7 @@ source, so a row number the checks report is the row of the source too.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,25 +23,72 @@ STAMP = "%Y-%m-%dT%H:%M:%S%.fZ"
 MAX_DEPTH = 64  # JSON nested deeper than this is no vendor's export
 
 
-def read_json(path: Path) -> Any:
-    """A JSON document; ValueError (with the reason in words) when it is not UTF-8 JSON or is nested deeper
-    than ``MAX_DEPTH`` levels (a hostile file would otherwise exhaust the parser's recursion)."""
+MAX_JSON_BYTES = 512 * 1024 * 1024  # a JSON export read whole (after gunzip): larger is split by the exporter
+LINES = (".jsonl", ".ndjson")  # JSON Lines: one document per line (Airbyte, Singer, warehouse unloads)
+
+
+def _text(path: Path) -> str:
+    """The file's text, gunzipped when it is gzip (by its magic bytes), refused past ``MAX_JSON_BYTES``."""
+    with path.open("rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    opener = gzip.open if gz else open
+    with opener(path, "rb") as f:  # type: ignore[operator]
+        try:
+            raw = f.read(MAX_JSON_BYTES + 1)
+        except (OSError, EOFError) as err:
+            raise ValueError(f"is not a readable gzip file: {err}") from None
+    if len(raw) > MAX_JSON_BYTES:
+        raise ValueError(f"holds more than {MAX_JSON_BYTES // 2**20:,} MiB of JSON: export it in parts")
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        return raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ValueError(f"is not UTF-8: {err.reason} at byte {err.start}") from None
+
+
+def _parse(text: str, line: int | None = None) -> Any:
+    where = f"line {line}" if line is not None else ""
+    try:
+        doc = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ValueError(f"is not JSON: {err.msg} (line {err.lineno}, column {err.colno})") from None
+        at = where or f"line {err.lineno}, column {err.colno}"
+        raise ValueError(f"is not JSON: {err.msg} ({at})") from None
     except RecursionError:
-        raise ValueError(f"is nested more than {MAX_DEPTH} levels deep: not a vendor export") from None
+        raise ValueError(f"is nested more than {MAX_DEPTH} levels deep{' on ' + where if where else ''}: "
+                         "not a vendor export") from None
     stack = [(doc, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ValueError(f"is nested more than {MAX_DEPTH} levels deep: not a vendor export")
+            raise ValueError(f"is nested more than {MAX_DEPTH} levels deep{' on ' + where if where else ''}: "
+                             "not a vendor export")
         children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
         stack += [(c, depth + 1) for c in children if isinstance(c, (dict, list))]
     return doc
+
+
+def read_json(path: Path) -> Any:
+    """A JSON document, or the list of a JSON Lines file's documents (``.jsonl``/``.ndjson``, or text whose
+    first line is a whole document followed by more); either may be gzipped. ValueError (with the reason and
+    line in words) when it is not UTF-8 JSON or is nested deeper than ``MAX_DEPTH`` levels (a hostile file
+    would otherwise exhaust the parser's recursion)."""
+    text = _text(path)
+    name = path.name.lower().removesuffix(".gz")
+    if not name.endswith(LINES):
+        try:
+            return _parse(text)
+        except ValueError as err:
+            first = text.lstrip().split("\n", 1)[0]
+            if "Extra data" not in str(err) or not _is_document(first):
+                raise
+    return [_parse(line, n) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+def _is_document(line: str) -> bool:
+    try:
+        json.loads(line)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -63,9 +111,10 @@ class Staged:
     frames: dict[str, pl.DataFrame]
     issues: list[Issue] = field(default_factory=list)
     notes: dict[str, int] = field(default_factory=dict)
+    warnings: list[Issue] = field(default_factory=list)  # mapped, but worth a look (e.g. a time with no offset)
 
-    def issues_frame(self) -> pl.DataFrame:
-        return pl.DataFrame([vars(i) for i in self.issues], schema={
+    def issues_frame(self, warnings: bool = False) -> pl.DataFrame:
+        return pl.DataFrame([vars(i) for i in (self.warnings if warnings else self.issues)], schema={
             "file": pl.String, "row": pl.Int64, "field": pl.String, "value": pl.String, "rule": pl.String,
             "message": pl.String})
 

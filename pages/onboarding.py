@@ -33,7 +33,7 @@ if not actor.may("editor"):
     upload = None
 else:
     upload = st.file_uploader(
-        "File", type=["json"] if kind != "extract" else ["csv", "parquet"], key="ob_file",
+        "File", type=["json", "jsonl", "ndjson", "gz"] if kind != "extract" else ["csv", "parquet"], key="ob_file",
         help=f"At most {limits.max_rows:,} rows and {limits.max_bytes / 2**20:,.0f} MB once read "
              "(WISMO_UPLOAD_MAX_ROWS, WISMO_UPLOAD_MAX_BYTES).")
 if upload is None:
@@ -66,8 +66,11 @@ with onboarding.scratch() as folder:  # this run's copy of the upload, removed w
 for table, df in staged.frames.items():
     st.subheader(f"{table}: {df.height:,} mapped rows")
     st.dataframe(df.head(200), hide_index=True)
-for note, n in staged.notes.items():
-    st.caption(f"{md(note)}" + (f": {n:,}" if n > 1 else ""))
+if staged.notes:
+    st.markdown("**What was read**\n\n" + "\n".join(f"- {md(note)}: {n:,}" for note, n in staged.notes.items()))
+if staged.warnings:
+    st.warning(f"{len(staged.warnings):,} value(s) mapped with a caveat (they load; worth a look).")
+    st.dataframe(staged.issues_frame(warnings=True), hide_index=True, key="ob_warnings")
 if staged.issues:
     st.error(f"{len(staged.issues):,} value(s) could not be mapped: fix the mapping (or the source) first.")
     st.dataframe(staged.issues_frame(), hide_index=True, key="ob_issues")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from connectors import tracking
-from connectors.contacts import load_map, parse
+from connectors.contacts import load_map, parse_many
 from connectors.mapped import copy_native, stage
 from connectors.mapping import apply_file, read_mapping, suggest
 from connectors.staging import Staged, import_folder, write_folder
@@ -23,7 +23,11 @@ def stage_or_refuse(staged: Staged, target: Path, *, skip: bool, kind: str, extr
     """Print what an import or mapping made; refuse (exit 1, nothing written or loaded) on any issue
     unless ``skip``; else write the contract files to ``target``."""
     for note, n in staged.notes.items():
-        typer.echo(f"  {note}" + (f": {n:,}" if n > 1 else ""))
+        typer.echo(f"  {note}: {n:,}")
+    for w in staged.warnings[:5]:
+        typer.echo(f"WARNING {w.file} record {w.row} [{w.rule}] {w.field}={w.value!r}: {w.message}", err=True)
+    if len(staged.warnings) > 5:
+        typer.echo(f"        … and {len(staged.warnings) - 5:,} more warning(s) like these", err=True)
     if staged.issues:
         rejects = settings().rejects_dir
         rejects.mkdir(parents=True, exist_ok=True)
@@ -37,10 +41,16 @@ def stage_or_refuse(staged: Staged, target: Path, *, skip: bool, kind: str, extr
             typer.echo(f"{kind} REFUSED: {len(staged.issues):,} value(s) could not be mapped; nothing was written. "
                        f"All of them: {path}", err=True)
             raise typer.Exit(EXIT_REFUSED)
-        typer.echo(f"{len(staged.issues):,} unmapped record(s) left out (--skip-unmapped); listed in {path}")
+        typer.echo(f"{notes_bad(staged):,} record(s) with an issue left out (--skip-unmapped), nothing of them "
+                   f"written; listed in {path}")
     for t, df in staged.frames.items():
         typer.echo(f"{t}: {df.height:,} rows")
     write_folder(staged.frames, target, extra=extra)
+
+
+def notes_bad(staged: Staged) -> int:
+    """Records that an issue keeps out (one record can have several issues)."""
+    return len({(i.file, i.row) for i in staged.issues}) or len(staged.issues)
 
 
 import_app = typer.Typer(help="Turn what your systems already produce into contract rows: carrier tracking "
@@ -50,11 +60,14 @@ mapping_app = typer.Typer(help="Column mappings for CSV/Parquet extracts (applie
                           no_args_is_help=True)
 
 
+JSON_NAMES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+
+
 def _json_files(paths: list[Path]) -> list[Path]:
     out = []
     for p in paths:
         if p.is_dir():
-            out += sorted(x for x in p.iterdir() if x.suffix.lower() == ".json")
+            out += sorted(x for x in p.iterdir() if x.is_file() and x.name.lower().endswith(JSON_NAMES))
         elif p.exists():
             out.append(p)
         else:
@@ -106,7 +119,9 @@ def import_tracking(
 
 @import_app.command("contacts")
 def import_contacts(
-    file: Annotated[Path, typer.Argument(help="A Zendesk or Gorgias tickets JSON export, or a CSV extract.")],
+    files: Annotated[list[Path], typer.Argument(help="Zendesk or Gorgias exports — JSON, JSON Lines (Airbyte or "
+                                                     "Singer records too), gzipped or not, or folders of any mix — "
+                                                     "or one CSV extract.")],
     fmt: Annotated[str, typer.Option("--format", help="zendesk, gorgias or csv.")],
     config: Annotated[Path | None, typer.Option(help="zendesk/gorgias: your tag/intent → reason, channel and "
                                                      "satisfaction tables (default: connectors/config/<format>.yaml).")]
@@ -119,21 +134,28 @@ def import_contacts(
     when: Annotated[str | None, typer.Option("--as-of", help="The load's as-of time (default: now).")] = None,
 ) -> None:
     """Help-desk tickets → contacts (reason from tags/intents, channel, bot or agent, csat_score, order id),
-    through the normal checks and all-or-nothing load. A tag set, channel or rating the tables do not list
-    refuses the import (exit 1) and is listed, unless --skip-unmapped."""
+    through the normal checks and all-or-nothing load.
+
+    Untagged tickets take the config's default_reason and unlisted channels its default_channel (both
+    counted); deleted, spam and trashed tickets, message objects, the sample ticket and tickets an agent
+    opened are left out and counted. The summary accounts for every record read. A rating the table does
+    not list, or a time that is not a time, refuses the import (exit 1) and is listed, unless
+    --skip-unmapped: then those records are left out and the rest load."""
     if out is None:
         require("editor", "loading data")
     if fmt == "csv":
         if mapping is None:
             raise typer.BadParameter("--format csv needs --mapping FILE (start from `wismo mapping suggest`)")
+        if len(files) != 1:
+            raise typer.BadParameter("--format csv takes one CSV file")
         m = read_mapping(mapping)
         if m.table != "contacts":
             raise typer.BadParameter(f"{mapping} maps to {m.table}, not contacts")
-        df, issues = apply_file(m, file)
+        df, issues = apply_file(m, files[0])
         staged = Staged({"contacts": df}, issues, {})
     else:
         try:
-            staged = parse(fmt, file, load_map(fmt, config))
+            staged = parse_many(fmt, _json_files(files), load_map(fmt, config))
         except ValueError as err:
             raise typer.BadParameter(str(err)) from None
     _deliver_import(staged, out, skip_unmapped, when, f"contacts-{fmt}")

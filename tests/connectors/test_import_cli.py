@@ -103,9 +103,12 @@ def test_out_writes_contract_files_with_the_tracking_number(store, tmp_path):
     assert _one(store, "SELECT count(*) FROM tracking_events")[0][0] == 0  # nothing loaded
 
 
-def test_a_zendesk_export_in_one_command(store):
-    """Four tickets → four contacts (hand-worked in test_contacts.py); an export with unmapped tags is
-    refused whole and lists the ticket."""
+def test_a_zendesk_export_in_one_command(store, tmp_path):
+    """Four tickets → four contacts (hand-worked in test_contacts.py); with a config that sets no defaults,
+    an export with an unlisted tag and channel is refused whole and lists the ticket; with --skip-unmapped,
+    that ticket is left out (not written with a blank reason) and the other loads."""
+    from tests.connectors.test_contacts import strict
+
     result = runner.invoke(app, ["import", "contacts", "--format", "zendesk",
                                  str(VENDORS / "helpdesk" / "zendesk_tickets.json")])
     assert result.exit_code == 0, result.output
@@ -113,9 +116,17 @@ def test_a_zendesk_export_in_one_command(store):
         ("zd-35436", "O1", "order_status", "agent"), ("zd-35437", None, "return_refund", "agent"),
         ("zd-35438", "O2", "order_status", "bot"), ("zd-35439", None, "order_status", "agent")]
     before = snapshot(store)
-    bad = runner.invoke(app, ["import", "contacts", "--format", "zendesk",
-                              str(VENDORS / "helpdesk" / "zendesk_unmapped.json")])
+    config = strict(tmp_path)
+    args = ["import", "contacts", "--format", "zendesk", "--config", str(config),
+            str(VENDORS / "helpdesk" / "zendesk_unmapped.json")]
+    bad = runner.invoke(app, args)
     assert bad.exit_code == 1 and "carrier_pigeon" in bad.output and snapshot(store) == before
+    assert f"not in {config} channels" in bad.output
+    skipped = runner.invoke(app, [*args, "--skip-unmapped"])
+    assert skipped.exit_code == 0, skipped.output
+    assert "1 record(s) with an issue left out" in skipped.output
+    assert _one(store, "SELECT contact_id, reason FROM contacts WHERE contact_id IN ('zd-1', 'zd-2')") == [
+        ("zd-1", "order_status")]
 
 
 OMS = ("Order Number;Customer;Created;Promise;Channel\n"
