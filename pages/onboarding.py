@@ -74,6 +74,8 @@ if staged.warnings:
 if staged.issues:
     st.error(f"{len(staged.issues):,} value(s) could not be mapped: fix the mapping (or the source) first.")
     st.dataframe(staged.issues_frame(), hide_index=True, key="ob_issues")
+elif any("default" in note or note.startswith("left out") for note in staged.notes):
+    st.success("Nothing refused: every record read is mapped, given a default or left out, as counted above.")
 else:
     st.success("Every value mapped.")
 
