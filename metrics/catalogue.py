@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from core.contract import TABLES
 
 HERE = Path(__file__).parent
 
@@ -50,6 +52,16 @@ class Kpi(BaseModel):
     cuts: tuple[Literal["node", "carrier"], ...] = ("node", "carrier")
     cli: bool = False
     snapshot: bool = False
+    needs: tuple[str, ...] = ()  # inputs without which the figure is an artefact: "table" or "table.column"
+
+    @field_validator("needs")
+    @classmethod
+    def _contract_inputs(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for need in v:
+            table, _, column = need.partition(".")
+            if table not in TABLES or (column and column not in {c.name for c in TABLES[table].columns}):
+                raise ValueError(f"needs {need!r}: no such contract table or column")
+        return v
 
     @property
     def scale(self) -> float:

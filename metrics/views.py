@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from core.contract import POST_PURCHASE_REASONS
+from core.contract import POST_PURCHASE_REASONS, TABLES
 from core.words import WORDS, word
 from metrics.catalogue import STATUS_WORD, UNIT_SUFFIX, Kpi, Target, Thresholds, load_catalogue, load_rules
 from metrics.context import UNASSIGNED, UNATTRIBUTED
@@ -62,6 +62,37 @@ def select_figures(rows: pl.DataFrame, kpis: list[str], view: View, values: list
         df = df.filter(pl.col("period_start") <= view.end)
     return df.with_columns(pl.col("numerator").cast(pl.Float64), pl.col("denominator").cast(pl.Float64),
                            pl.col("value").cast(pl.Float64)).sort("kpi", "dimension_value", "period_start")
+
+
+def without_inputs(df: pl.DataFrame, missing: dict[str, tuple[str, ...]]) -> pl.DataFrame:
+    """The figures with no value for the KPIs whose inputs are missing (``missing``: KPI id → what it lacks):
+    a 0 % activation with no carrier scan loaded is an artefact, shown as "no data", never coloured."""
+    gone = sorted(k for k, lacks in missing.items() if lacks)
+    if not gone or df.height == 0:
+        return df
+    return df.with_columns(value=pl.when(pl.col("kpi").is_in(gone)).then(pl.lit(None, pl.Float64))
+                           .otherwise(pl.col("value")))
+
+
+def needs_words(needs: tuple[str, ...]) -> str:
+    """What a KPI lacks, in words: "no carrier milestone scans (tracking_events)", "no csat_score in contacts"."""
+    parts = []
+    for need in needs:
+        table, _, column = need.partition(".")
+        parts.append(f"no {column} in {table}" if column else f"no {TABLES[table].description} ({table})")
+    return "; ".join(parts)
+
+
+def coverage_matrix(missing: dict[str, tuple[str, ...]]) -> pl.DataFrame:
+    """KPI × input: "yes" where the store has the input, "missing" where it lacks it, empty where the KPI does
+    not need it; the eight KPIs first, in the spec's order, then the supporting measures."""
+    kpis = [k for k in load_catalogue().kpis if k.needs]
+    kpis.sort(key=lambda k: (k.number is None, k.number or 0))
+    inputs = sorted({n for k in kpis for n in k.needs}, key=lambda n: (n.partition(".")[0], n))
+    rows = [{"KPI": k.title, "figure": "no data" if missing.get(k.id) else "measured",
+             **{n: ("missing" if n in missing.get(k.id, ()) else "yes") if n in k.needs else "" for n in inputs}}
+            for k in kpis]
+    return pl.DataFrame(rows, schema={"KPI": pl.String, "figure": pl.String, **{n: pl.String for n in inputs}})
 
 
 def period_end(start: dt.date, grain: str) -> dt.date:

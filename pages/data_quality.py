@@ -25,6 +25,14 @@ c3.metric("Newest carrier scan", f"{status.newest_scan:%-d %b %Y %H:%M} UTC" if 
           border=True, help="The contract's freshness rule warns when the newest scan is more than 24 h older "
                             "than a load's as-of; the banner compares it with today.")
 
+st.subheader("What the figures can be computed from")
+matrix = views.coverage_matrix(data.missing_inputs(run))
+absent = matrix.filter(pl.col("figure") == "no data")
+st.caption("Each KPI against the inputs it needs (a table with rows, or a column with values). A KPI missing one "
+           "shows **no data**, never a coloured 0 % or 100 %, and is left out of alerts and the brief's verdicts."
+           + (f" {absent.height} of {matrix.height} have no data now." if absent.height else " All are measured."))
+st.dataframe(matrix, hide_index=True, key="coverage")
+
 st.subheader("Loads")
 st.dataframe(loads.with_columns(words("status")), hide_index=True, key="loads", column_config={
     "load_id": "Load", "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="D MMM YYYY, HH:mm"),

@@ -39,12 +39,13 @@ button.download_button(f"Brief {week} (PDF)", data=partial(data.brief_pdf, week,
                             "weekly view, against the same comparison.")
 
 all_tiles = data.tiles(run, view, period)
+missing = data.missing_inputs(run)
 cards = []
 for t in all_tiles:
     links = [(f"Worst {cut}s", tiles.href({"node": "nodes", "carrier": "carriers"}[cut], link_params(kpi=t.kpi.id)))
              for cut in t.kpi.cuts if t.status in ("red", "amber")]
-    note = views.period_words(t.period, view.grain) if t.period and t.period != period else ""
-    cards.append(tiles.tile(t, links, f"value for the {note}" if note else ""))
+    earlier = views.period_words(t.period, view.grain) if t.period and t.period != period else ""
+    cards.append(tiles.tile(t, links, tiles.note(t, missing, earlier)))
 st.html(tiles.grid(cards))
 
 left, right = st.columns([2, 3])

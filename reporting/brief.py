@@ -35,6 +35,7 @@ class KpiLine:
     spark: list[float]  # display units, oldest first
     good: str
     green: float  # target in display units, for the sparkline's reference line
+    lacks: str = ""  # for "no data": the inputs the store lacks, in words
 
 
 @dataclass(frozen=True)
@@ -124,11 +125,13 @@ def gather(store: Store, week: str | None = None, today: dt.date | None = None, 
 
     kpis = []
     tiles = figures.tiles(store, view, period, compare=compare)
+    missing = figures.missing_inputs(store)
     for t in tiles:
         k = t.kpi
         kpis.append(KpiLine(k.id, k.title, k.display(t.value), k.display(t.target.green), t.status,
                             t.delta_text() or "–", t.judgement, t.period if t.period != period else None,
-                            [v * k.scale for v in t.spark if v is not None], k.good, t.target.green * k.scale))
+                            [v * k.scale for v in t.spark if v is not None], k.good, t.target.green * k.scale,
+                            views.needs_words(missing[k.id]) if missing.get(k.id) else ""))
     window = views.comparison(period, "week", compare)
 
     verdict = views.verdict(figures.deflection(store, view), period, "week")

@@ -42,13 +42,30 @@ def status(store: Store) -> RunStatus:
     return RunStatus(queries.latest_run(store), queries.latest_load(store), coverage(store))
 
 
+_MISSING: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
+
+
+def missing_inputs(store: Store) -> dict[str, tuple[str, ...]]:
+    """KPI id → the inputs it needs (catalogue ``needs``) that the store lacks; empty when its figure is a
+    measurement. Probed once per refresh (the figures and the data they came from change together)."""
+    run = queries.latest_run(store)
+    key = (store.display_url, run.run_id if run else "none")
+    if key not in _MISSING:
+        kpis = views.load_catalogue().kpis
+        have = queries.present(store, {n for k in kpis for n in k.needs})
+        _MISSING.clear()
+        _MISSING[key] = {k.id: tuple(n for n in k.needs if not have[n]) for k in kpis}
+    return _MISSING[key]
+
+
 def figures(store: Store, kpis: list[str], view: View, dimension: str = "all",
             values: list[str] | None = None) -> pl.DataFrame:
     """Figures of the KPIs at the view's grain and period range. ``dimension='all'`` honours the view's
     slice (its node, carrier or channel filter); ``node`` / ``carrier`` / ``channel`` give every value of
-    that dimension (or ``values``)."""
+    that dimension (or ``values``). A KPI whose inputs are not in the store has no value ("no data")."""
     dim, val = view.slice if dimension == "all" else (dimension, None)
-    return views.select_figures(queries.kpi_rows(store, view.grain, dim, val), kpis, view, values)
+    rows = views.select_figures(queries.kpi_rows(store, view.grain, dim, val), kpis, view, values)
+    return views.without_inputs(rows, missing_inputs(store))
 
 
 def reporting_period(store: Store, view: View, as_of: dt.datetime | None) -> dt.date | None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from sqlalchemy import text
 
-from core.contract import LOAD_ORDER, contract_schema
+from core.contract import LOAD_ORDER, TABLES, contract_schema
 from store.bulk import from_sql
 from store.db import Store
 
@@ -139,6 +139,19 @@ def row_counts(store: Store) -> dict[str, int]:
     with store.engine.connect() as conn:
         row = conn.execute(text(sql)).mappings().one()
     return {t: int(row[t]) for t in LOAD_ORDER}
+
+
+def present(store: Store, needs: Iterable[str]) -> dict[str, bool]:
+    """Whether each input is in the store: ``table`` has a row, ``table.column`` has a value (each an
+    indexed or early-stopping probe, not a count)."""
+    out = {}
+    for need in sorted(set(needs)):
+        table, _, column = need.partition(".")
+        if table not in LOAD_ORDER or (column and column not in {c.name for c in TABLES[table].columns}):
+            raise ValueError(f"not a contract table or column: {need}")
+        where = f" WHERE {column} IS NOT NULL" if column else ""
+        out[need] = scalar(store, f"SELECT 1 FROM {table}{where} LIMIT 1") is not None  # noqa: S608 - names checked
+    return out
 
 
 def newest_scan(store: Store) -> dt.datetime | None:

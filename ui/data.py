@@ -91,6 +91,12 @@ def tiles(run: str, view: View, period: dt.date | None,
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
+def missing_inputs(run: str) -> dict[str, tuple[str, ...]]:
+    """KPI id → the inputs the store lacks for it (its figure shows "no data")."""
+    return read.missing_inputs(store())
+
+
+@st.cache_resource(ttl=600, show_spinner=False)
 def deflection(run: str, view: View) -> pl.DataFrame:
     return read.deflection(store(), view)
 

@@ -96,7 +96,8 @@ def ranking(page: Page, dimension: str, kpis: list[str], detail_extra: Callable[
 
     st.subheader(f"{md(name)}" + (" — the worst" if detail == ids[0] else ""))
     sliced = dataclasses.replace(view, **({"node": None, "carrier": None, "channel": None} | {dimension: detail}))
-    cards = [tiles.tile(t, []) for t in data.tiles(run, sliced, period, tuple(kpis))]
+    missing = data.missing_inputs(run)
+    cards = [tiles.tile(t, [], tiles.note(t, missing)) for t in data.tiles(run, sliced, period, tuple(kpis))]
     st.html(tiles.grid(cards))
     trend = data.figures(run, (kpi_id,), sliced)
     network = data.figures(run, (kpi_id,), dataclasses.replace(view, node=None, carrier=None, channel=None))

@@ -12,7 +12,7 @@ import html
 from urllib.parse import urlencode
 
 from metrics.catalogue import STATUS_COLOUR, STATUS_WORD
-from metrics.views import Tile
+from metrics.views import Tile, needs_words
 
 STATUS_MARK = {"green": "●", "amber": "▲", "red": "■", "none": "○"}
 JUDGED = {"better": "#009E73", "worse": "#D55E00", "unchanged": "#999999"}
@@ -94,6 +94,13 @@ def tile(t: Tile, links: list[tuple[str, str]], note: str = "") -> str:
             f'<div class="wt-sub">{change}</div>'
             f'{sparkline([None if v is None else v * k.scale for v in t.spark], t.target.green * k.scale, colour)}'
             f'{f"<div class=wt-links>{anchors}</div>" if anchors else ""}</section>')
+
+
+def note(t: Tile, missing: dict[str, tuple[str, ...]], earlier: str = "") -> str:
+    """A tile's footnote: which input a "no data" figure lacks, or that its value is for an earlier period."""
+    if t.status == "none" and missing.get(t.kpi.id):
+        return "no data: " + needs_words(missing[t.kpi.id])
+    return f"value for the {earlier}" if earlier else ""
 
 
 def grid(tiles: list[str]) -> str:
