@@ -90,9 +90,11 @@ def coverage_matrix(missing: dict[str, tuple[str, ...]]) -> pl.DataFrame:
     kpis.sort(key=lambda k: (k.number is None, k.number or 0))
     inputs = sorted({n for k in kpis for n in k.needs}, key=lambda n: (n.partition(".")[0], n))
     rows = [{"KPI": k.title, "figure": "no data" if missing.get(k.id) else "measured",
+             "what is missing": needs_words(missing[k.id]) if missing.get(k.id) else "",
              **{n: ("missing" if n in missing.get(k.id, ()) else "yes") if n in k.needs else "" for n in inputs}}
             for k in kpis]
-    return pl.DataFrame(rows, schema={"KPI": pl.String, "figure": pl.String, **{n: pl.String for n in inputs}})
+    return pl.DataFrame(rows, schema={"KPI": pl.String, "figure": pl.String, "what is missing": pl.String,
+                                      **{n: pl.String for n in inputs}})
 
 
 def period_end(start: dt.date, grain: str) -> dt.date:
