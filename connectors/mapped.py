@@ -1,4 +1,5 @@
-"""A folder whose extracts are mapped by column-mapping files → a staged contract folder."""
+"""A folder whose extracts are mapped by column-mapping files (YAML renames, or SQL SELECTs run by DuckDB)
+→ a staged contract folder."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import shutil
 from pathlib import Path
 
 from connectors.mapping import apply_file, read_mapping
+from connectors.sql_mapping import is_sql
+from connectors.sql_mapping import run as run_sql
 from connectors.staging import Issue, Staged
 from core.contract import TABLES
 from core.dataset import table_file
@@ -18,6 +21,15 @@ def stage(folder: Path, mapping_files: list[Path]) -> Staged:
     issues: list[Issue] = []
     notes: dict[str, int] = {}
     for mf in mapping_files:
+        if is_sql(mf):
+            got = run_sql(folder, mf)
+            issues += got.issues
+            notes |= got.notes
+            for table, df in got.frames.items():
+                if table in frames:
+                    issues.append(Issue(str(mf), 0, "table", table, "duplicate_table", f"two sources map to {table}"))
+                frames[table] = df
+            continue
         m = read_mapping(mf)
         if m.file is None:
             issues.append(Issue(str(mf), 0, "file", "", "no_source", "the mapping names no 'file' to read"))

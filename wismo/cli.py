@@ -43,7 +43,7 @@ from wismo.context import (
     store,
 )
 from wismo.governance_cli import gov_app
-from wismo.import_cli import import_app, load_mapped, mapping_app
+from wismo.import_cli import check_mapped, import_app, load_mapped, mapping_app
 
 app = typer.Typer(
     help="WISMO command centre: separate true demand from avoidable 'where is my order' contacts.",
@@ -199,8 +199,10 @@ def load(
     folder: Annotated[Path, typer.Argument(help="Folder of <table>.csv / <table>.parquet files (and the extracts "
                                                 "that --mapping files name).")],
     at: Annotated[str | None, typer.Option("--as-of", help="The load's as-of time (default: now).")] = None,
-    mapping: Annotated[list[Path] | None, typer.Option(help="A column-mapping YAML (repeatable): maps one extract in "
-                                                            "FOLDER to a contract table (see `wismo mapping suggest`).")]
+    mapping: Annotated[list[Path] | None, typer.Option(help="A column-mapping YAML (one extract in FOLDER → one "
+                                                            "table; see `wismo mapping suggest`) or a SQL mapping "
+                                                            "(.sql: SELECTs over FOLDER's extracts, run by DuckDB; "
+                                                            "see docs/mappings.md); repeatable.")]
     = None,
 ) -> None:
     """Check a folder and load it into the store: all of it, or (on any blocking failure) nothing.
@@ -222,10 +224,18 @@ def check(
     folder: Annotated[Path, typer.Argument(help="Folder of <table>.csv (.csv.gz, .csv.zst) / <table>.parquet files.")],
     at: Annotated[str | None, typer.Option("--as-of", help="The as-of time for the checks (default: now).")] = None,
     rejects: Annotated[Path | None, typer.Option(help="Write every failing row to this CSV.")] = None,
+    mapping: Annotated[list[Path] | None, typer.Option(help="A column mapping (YAML) or SQL mapping (.sql) to run "
+                                                            "first, as `wismo load --mapping` would (repeatable).")]
+    = None,
 ) -> None:
     """Run the load's checks without writing anything; exit 1 on a blocking failure.
 
-    References resolve against the folder plus the configured store."""
+    References resolve against the folder plus the configured store. With --mapping, the mappings run
+    first (a dry run of `wismo load FOLDER --mapping …`): what each made, what it could not map, then the
+    load's checks on the result; nothing is kept."""
+    if mapping:
+        check_mapped(folder, mapping, as_of(at) or utcnow(), rejects)
+        return
     report = run_checks(folder, store(), as_of(at) or utcnow(), progress=sys.stderr.isatty(),
                         earliest=settings().earliest_date)
     print_report(report)

@@ -3,6 +3,7 @@ desks, any extract) turned into contract files, then checked and loaded like any
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -12,11 +13,12 @@ from connectors import tracking
 from connectors.contacts import load_map, parse_many
 from connectors.mapped import copy_native, stage
 from connectors.mapping import apply_file, read_mapping, suggest
+from connectors.onboarding import scratch
 from connectors.staging import Staged, import_folder, write_folder
 from core.dataset import Limits
-from services.loading import spreadsheet_safe
+from services.loading import run_checks, spreadsheet_safe
 from store import bulk
-from wismo.context import EXIT_REFUSED, as_of, load_folder, require, settings, store
+from wismo.context import EXIT_REFUSED, as_of, load_folder, print_report, require, settings, store
 
 
 def stage_or_refuse(staged: Staged, target: Path, *, skip: bool, kind: str, extra: bool = True) -> None:
@@ -179,6 +181,34 @@ def mapping_suggest(
         typer.echo(f"mapping written to {out}: edit it, then `wismo load FOLDER --mapping {out}`")
     else:
         typer.echo(text, nl=False)
+
+
+def check_mapped(folder: Path, mappings: list[Path], when: dt.datetime, rejects: Path | None) -> None:
+    """Run the mappings and the load's checks on what they make, in a temporary folder; keep nothing."""
+    staged = stage(folder, mappings)
+    for note, n in staged.notes.items():
+        typer.echo(f"  {note}: {n:,} rows")
+    for i in staged.issues[:20]:
+        typer.echo(f"UNMAPPED {i.file} row {i.row} [{i.rule}] {i.field}={i.value!r}: {i.message}", err=True)
+    if len(staged.issues) > 20:
+        typer.echo(f"         … and {len(staged.issues) - 20} more", err=True)
+    with scratch("wismo-onboarding-") as target:
+        write_folder(staged.frames, target / "staged", extra=False)
+        try:
+            copy_native(folder, target / "staged", set(staged.frames))
+        except ValueError as err:
+            typer.echo(f"refused: {err}", err=True)
+            raise typer.Exit(EXIT_REFUSED) from None
+        report = run_checks(target / "staged", store(), when, earliest=settings().earliest_date)
+    print_report(report)
+    if rejects:
+        spreadsheet_safe(report.rejects()).write_csv(rejects)
+        typer.echo(f"rejects: {rejects}")
+    if staged.issues or not report.ok:
+        typer.echo(f"dry run: the load would be REFUSED ({len(staged.issues):,} value(s) the mappings could not "
+                   f"map, {len(report.blocking):,} blocking check(s)); nothing was written", err=True)
+        raise typer.Exit(EXIT_REFUSED)
+    typer.echo("dry run: the load would land; nothing was written")
 
 
 def load_mapped(folder: Path, mappings: list[Path], when: str | None) -> None:
