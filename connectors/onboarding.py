@@ -17,7 +17,10 @@ from connectors import tracking
 from connectors.config import CONFIG
 from connectors.contacts import parse
 from connectors.mapping import Mapping, apply_file
+from connectors.sql_mapping import MARK, relation
+from connectors.sql_mapping import run as run_sql
 from connectors.staging import Staged, write_folder
+from core.contract import TABLES
 from core.dataset import Limits
 from services.loading import run_checks, utcnow
 from store import bulk
@@ -57,9 +60,22 @@ def preview(kind: str, fmt: str | None, path: Path, store: Store, mapping_text: 
         return tracking.to_contract(tracking.parse(fmt or "", [path]), bulk.read_table(store, "shipments"))
     if kind == "contacts":
         return parse(fmt or "", path)
+    if mapping_text and MARK.search(mapping_text):  # a SQL mapping over the uploaded file
+        sql = path.parent / "mapping.sql"
+        sql.write_text(mapping_text, encoding="utf-8")
+        return run_sql(path.parent, sql)
     m = Mapping.model_validate(yaml.safe_load(mapping_text or ""))
     df, issues = apply_file(m, path, limits)
     return Staged({m.table: df}, issues, {})
+
+
+def sql_template(path: Path, table: str) -> str:
+    """A first SQL mapping for an uploaded file: its table name in the SQL and the contract's columns."""
+    named = relation(path)
+    source = named[0] if named else "extract"
+    columns = ",\n       ".join(f"NULL AS {c.name}" for c in TABLES[table].columns if not c.optional)
+    return (f"-- table: {table}\n-- replace each NULL with the column (or expression) of {path.name} it comes from\n"
+            f"SELECT {columns}\nFROM {source}\n")
 
 
 PREFIXES = ("wismo-upload-", "wismo-onboarding-")

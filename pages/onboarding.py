@@ -50,10 +50,20 @@ with onboarding.scratch() as folder:  # this run's copy of the upload, removed w
     try:
         if kind == "extract":
             table = st.selectbox("Contract table it feeds", sorted(TABLES), key="ob_table_pick")
-            mapping_text = st.text_area(
-                "Column mapping (YAML): suggested from the header and the first 500 rows; edit it",
-                value=suggest(path, table, limits=limits), height=300, key=f"ob_map_{table}_{upload.name}")
-            st.download_button("Download this mapping", mapping_text, file_name=f"{table}.mapping.yaml",
+            language = st.radio("Mapping", ["Columns (YAML)", "SQL"], horizontal=True, key="ob_language",
+                                help="SQL: SELECTs over the uploaded file (docs/mappings.md), run by DuckDB with "
+                                     "no access to anything but this file.")
+            if language == "SQL":
+                mapping_text = st.text_area(
+                    "SQL mapping: one '-- table: NAME' line before each SELECT; name each contract column with AS",
+                    value=onboarding.sql_template(path, table), height=300, key=f"ob_sql_{table}_{upload.name}")
+                suffix = "sql"
+            else:
+                mapping_text = st.text_area(
+                    "Column mapping (YAML): suggested from the header and the first 500 rows; edit it",
+                    value=suggest(path, table, limits=limits), height=300, key=f"ob_map_{table}_{upload.name}")
+                suffix = "mapping.yaml"
+            st.download_button("Download this mapping", mapping_text, file_name=f"{table}.{suffix}",
                                key="ob_dl_map")
         elif fmt:
             with st.expander(f"How {fmt} maps onto the contract"):
