@@ -20,6 +20,7 @@ import polars as pl
 import typer
 from typer.core import TyperGroup
 
+from core.contract import TABLES
 from core.settings import EngineConfig, Settings
 from data_checks.parse import parse_timestamps
 from data_checks.runner import CheckReport
@@ -117,8 +118,12 @@ def recompute(when: dt.datetime | None, engine_name: str | None = None) -> Refre
 def print_report(report: CheckReport) -> None:
     for f in report.blocking + report.warnings:
         tag = "REFUSED" if f.severity == "blocking" else "warning"
-        limit = 20 if f.severity == "blocking" else 3
+        limit = 5 if f.severity == "blocking" else 3
         typer.echo(f"{tag:8} {f.table}.{f.column} [{f.rule}] {f.message}: {f.failing} row(s) in {f.file}")
+        table = TABLES.get(f.table)
+        ref = table.column(f.column).ref or "" if table and f.column in table.names else ""
+        if f.severity == "blocking" and (fix := f.fix(ref)):
+            typer.echo(f"         fix: {fix}")
         for r, v in list(zip(f.rows, f.values or [None] * len(f.rows), strict=False))[:limit]:
             line = f" (line {r + 1})" if f.file.lower().endswith(".csv") else ""  # data row r under a header
             typer.echo(f"         row {r}{line}: {v!r}")

@@ -114,3 +114,21 @@ def test_password_never_appears_in_output(pg_admin, tiny):
     for o in outputs:
         assert pg.PASSWORD not in o.stdout + o.stderr
     assert "***" in outputs[0].stdout
+
+
+def test_a_refusal_says_how_to_fix_it_with_at_most_five_examples(tiny, tmp_path, monkeypatch):
+    """Without nodes.csv, the four order lines' node ids point nowhere: the rule, its count, the fix (add the
+    nodes or derive them), and examples; seven bad node ids on order lines show five of them."""
+    monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    (tiny / "nodes.csv").unlink()
+    result = runner.invoke(app, ["check", str(tiny)])
+    assert result.exit_code == 1
+    out = result.output
+    assert "order_lines.node_id [reference] points at no nodes.node_id in this load or the store: 4 row(s)" in out
+    assert ("fix: add the nodes rows these point at (a nodes file in the folder), or derive them in a SQL mapping: "
+            "SELECT DISTINCT node_id … (docs/mappings.md)") in out
+    lines = (tiny / "order_lines.csv").read_text().splitlines()
+    (tiny / "order_lines.csv").write_text("\n".join([*lines, *(f"O3,L{i},SKU9,1,X{i},true,,," for i in range(3))]))
+    more = runner.invoke(app, ["check", str(tiny)]).output
+    block = more.split("order_lines.node_id [reference]")[1].split("REFUSED")[0]
+    assert block.count("         row ") == 5 and "… and 2 more (in the rejects file named below)" in block
