@@ -182,7 +182,18 @@ SYNONYMS = {
     "node_id": ["node", "warehouse", "dc", "fulfillment center", "store", "location id"],
     "created_at": ["created", "opened", "date", "timestamp"],
     "csat_score": ["csat", "satisfaction", "rating", "review_score", "score"],
+    "quantity": ["qty", "units", "items", "order_items_qty", "item qty", "quantity ordered", "pieces"],
+    "sku": ["product id", "item id", "product code", "article", "ean", "product"],
+    "label_created_at": ["label created", "label date", "approved at", "order_aproved_at", "order_approved_at"],
+    "line_id": ["line", "line number", "item number", "order_item_id", "position"],
+    "cancelled_at": ["canceled at", "cancelled", "cancel date", "cancellation date"],
 }
+ID_TOKENS = {"id", "key", "number", "no", "nr", "code", "ref", "reference"}  # an id only ever matches one of these
+
+
+def _id_like(header: str) -> bool:
+    words = _norm(header).split()
+    return bool(words) and (words[-1] in ID_TOKENS or words[-1].endswith("id"))
 
 
 def _norm(s: str) -> str:
@@ -221,14 +232,21 @@ def suggest(path: Path, table: str, sample: int = 500, limits: Limits | None = N
     lines = [f"# Suggested by `wismo mapping suggest {path.name} --table {table}`: check every line.",
              f"table: {table}", f"file: {path.name}", "columns:"]
     used: set[str] = set()
+    keys = TABLES[table].key
+    key = keys[0] if len(keys) == 1 else None  # `id` stands for a table's own single key, never part of one
     for col in TABLES[table].columns:
         candidates = [col.name.replace("_", " "), *SYNONYMS.get(col.name, [])]
         hit = next((by_norm[_norm(c)] for c in candidates if _norm(c) in by_norm and by_norm[_norm(c)] not in used),
                    None)
         sure = hit is not None
+        own_key = hit is None and col.name == key and "id" in by_norm and by_norm["id"] not in used
+        if own_key:
+            hit = by_norm["id"]  # an export's own key column, e.g. `id` of an orders extract is the order id
+        is_id = col.name.endswith("_id")
         if hit is None:
-            close = difflib.get_close_matches(_norm(col.name), [n for n in by_norm if by_norm[n] not in used], n=1,
-                                              cutoff=0.75)
+            # a fuzzy match only between like kinds: an id never matches a name or a city, nor a value an id
+            pool = [n for n in by_norm if by_norm[n] not in used and _id_like(by_norm[n]) == is_id]
+            close = difflib.get_close_matches(_norm(col.name), pool, n=1, cutoff=0.75)
             hit = by_norm[close[0]] if close else None
         need = "" if col.nullable or col.optional else "required; "
         if hit is None:
@@ -236,7 +254,7 @@ def suggest(path: Path, table: str, sample: int = 500, limits: Limits | None = N
             continue
         used.add(hit)
         spec: list[str] = [f"from: {_q(hit)}"]
-        notes = [] if sure else ["the name only resembles it"]
+        notes = [] if sure else [f"{hit!r} taken as the {table} key" if own_key else "the name only resembles it"]
         samples = [v for v in head[hit].drop_nulls().to_list()][:200]
         if col.kind in ("timestamp", "date") and samples:
             iso = dt.date.fromisoformat if col.kind == "date" else dt.datetime.fromisoformat

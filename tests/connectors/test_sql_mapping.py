@@ -127,3 +127,19 @@ def test_the_file_names_its_sections_or_is_refused(tmp_path):
     (tmp_path / "c.sql").write_text("-- table: nodes\nSELECT 1;\n-- table: nodes\nSELECT 2")
     with pytest.raises(ValueError, match="c.sql line 3: a second SELECT for nodes"):
         read_statements(tmp_path / "c.sql")
+
+
+def test_suggest_takes_id_as_the_key_and_never_matches_an_id_to_a_city(tmp_path):
+    """A marketplace-style header: `id` is the order id, `order_items_qty` the quantity, and customer_id finds
+    no column (customer_city is a city, not an id) instead of a wrong one."""
+    from connectors.mapping import suggest
+
+    path = tmp_path / "export.csv"
+    path.write_text("id,order_status,order_items_qty,order_purchase_timestamp,customer_city,customer_state\n"
+                    "1,delivered,2,2017-08-30 11:41:01,Belo Horizonte,MG\n")
+    orders = suggest(path, "orders")
+    assert "  order_id: {from: \"id\"}  # check: 'id' taken as the orders key" in orders
+    assert "customer_city" not in orders.split("# not mapped")[0]
+    assert "  # customer_id: {from: ?}  # required" in orders
+    lines = suggest(path, "order_lines")
+    assert '  quantity: {from: "order_items_qty"}' in lines and 'line_id: {from: "id"}' not in lines
