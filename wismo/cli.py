@@ -279,8 +279,13 @@ def kpis(
     engine_name: Annotated[str | None, typer.Option("--engine", help="polars, duckdb, spark or pushdown (inside the "
                                                                  "PostgreSQL store); default WISMO_ENGINE or "
                                                                  "polars.")] = None,
+    kpi: Annotated[list[str] | None, typer.Option("--kpi", help="Only this KPI or supporting measure (repeatable), "
+                                                                "e.g. ontime_delivery, stale_in_transit, "
+                                                                "avoidable_wismo_rate; default: the ten below.")]
+    = None,
 ) -> None:
-    """The eight KPIs plus wismo_agent_contact_rate and avoidable_wismo_share, per period and dimension.
+    """The eight KPIs plus wismo_agent_contact_rate and avoidable_wismo_share, per period and dimension
+    (or the KPIs named with --kpi, any of the catalogue's).
 
     CSV columns: kpi,period_start,dimension,dimension_value,numerator,denominator,value.
     A row per KPI, period and dimension value with a non-zero numerator or denominator;
@@ -288,9 +293,15 @@ def kpis(
     when = as_of(at)
     assert when is not None
     url = settings().database_url
+    cat = load_catalogue()
+    for k in kpi or []:
+        if k not in {c.id for c in cat.kpis}:
+            raise typer.BadParameter(f"unknown KPI {k!r}; known: {', '.join(c.id for c in cat.kpis)}",
+                                     param_hint="--kpi")
     try:
         be = open_backend(engine(engine_name), store_url=url, source=source)
-        df = compute(inputs(be, source, url), Request(as_of=when, grain=grain, cut=by), backend=be)
+        df = compute(inputs(be, source, url), Request(as_of=when, grain=grain, cut=by, kpis=tuple(kpi or ())),
+                     backend=be)
     except (SourceError, ValueError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(EXIT_USAGE) from None

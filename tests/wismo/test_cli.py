@@ -132,3 +132,16 @@ def test_a_refusal_says_how_to_fix_it_with_at_most_five_examples(tiny, tmp_path,
     more = runner.invoke(app, ["check", str(tiny)]).output
     block = more.split("order_lines.node_id [reference]")[1].split("REFUSED")[0]
     assert block.count("         row ") == 5 and "… and 2 more (in the rejects file named below)" in block
+
+
+def test_kpis_by_id_adds_supporting_measures_without_changing_the_default(tiny, tmp_path, monkeypatch):
+    """On-time delivery at as-of 10 Mar: S1 (O1, promised 5 Mar) delivered 4 Mar, on time; S2 (O2, promised
+    6 Mar) not delivered, late → 1 of 2 in the week of 2 Mar. The default output has no such row."""
+    monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    args = ["kpis", "--source", str(tiny), "--as-of", "2026-03-10T00:00:00Z"]
+    one = runner.invoke(app, [*args, "--kpi", "ontime_delivery"])
+    assert one.exit_code == 0, one.output
+    assert one.output.splitlines()[1:] == ["ontime_delivery,2026-03-02,all,all,1,2,0.5"]
+    assert "ontime_delivery" not in runner.invoke(app, args).output
+    bad = runner.invoke(app, [*args, "--kpi", "nope"])
+    assert bad.exit_code == 2 and "unknown KPI 'nope'" in bad.output
