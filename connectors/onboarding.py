@@ -69,6 +69,20 @@ def preview(kind: str, fmt: str | None, path: Path, store: Store, mapping_text: 
     return Staged({m.table: df}, issues, {})
 
 
+def gaps(staged: Staged) -> list[str]:
+    """Required contract values the mapped rows lack (the load's checks would refuse those rows), in words."""
+    out = []
+    for table, df in staged.frames.items():
+        for c in TABLES[table].columns:
+            if c.nullable or c.optional:
+                continue
+            missing = df.height if c.name not in df.columns else df[c.name].null_count()
+            if missing:
+                out.append(f"{missing:,} of {df.height:,} {table} row(s) have no {c.name}, which the contract "
+                           "requires: map a column to it, give a default, or leave such rows out")
+    return out
+
+
 def sql_template(path: Path, table: str) -> str:
     """A first SQL mapping for an uploaded file: its table name in the SQL and the contract's columns."""
     named = relation(path)

@@ -81,9 +81,12 @@ if staged.notes:
 if staged.warnings:
     st.warning(f"{len(staged.warnings):,} value(s) mapped with a caveat (they load; worth a look).")
     st.dataframe(staged.issues_frame(warnings=True), hide_index=True, key="ob_warnings")
+holes = onboarding.gaps(staged)
 if staged.issues:
     st.error(f"{len(staged.issues):,} value(s) could not be mapped: fix the mapping (or the source) first.")
     st.dataframe(staged.issues_frame(), hide_index=True, key="ob_issues")
+elif holes:
+    st.warning("Mapped, but the load would refuse rows:\n\n" + "\n".join(f"- {md(h)}" for h in holes))
 elif any("default" in note or note.startswith("left out") for note in staged.notes):
     st.success("Nothing refused: every record read is mapped, given a default or left out, as counted above.")
 else:

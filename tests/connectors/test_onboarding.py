@@ -33,3 +33,18 @@ def test_a_suggested_mapping_previews_an_extract(tmp_path):
     staged = onboarding.preview("extract", None, src, store, suggest(src, "orders"))
     assert staged.frames["orders"].row(0, named=True)["placed_at"] == "2025-07-15T09:00:00Z"  # ISO with Z: as is
     assert onboarding.mapping_table("aftership").height > 50
+
+
+def test_required_values_the_mapping_leaves_empty_are_named_before_the_checks():
+    """Two contacts mapped, one without a reason: named as a gap, not 'every value mapped'."""
+    import polars as pl
+
+    from connectors.onboarding import gaps
+    from connectors.staging import Staged
+
+    df = pl.DataFrame({"contact_id": ["a", "b"], "customer_id": ["k", "k"], "channel": ["email", "chat"],
+                       "handled_by": ["agent", "bot"], "reason": ["other", None],
+                       "created_at": ["2026-01-01T00:00:00Z"] * 2})
+    assert gaps(Staged({"contacts": df})) == [
+        "1 of 2 contacts row(s) have no reason, which the contract requires: map a column to it, give a default, "
+        "or leave such rows out"]
