@@ -22,6 +22,7 @@ import datetime as dt
 import difflib
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -172,7 +173,8 @@ def apply_file(mapping: Mapping, path: Path, limits: Limits | None = None) -> tu
 SYNONYMS = {
     "order_id": ["order number", "order no", "order", "order ref", "order_reference", "ordernumber"],
     "customer_id": ["customer", "customer number", "client id", "buyer id", "requester"],
-    "placed_at": ["created", "order date", "ordered at", "created at", "purchase timestamp", "order_purchase_timestamp"],
+    "placed_at": ["created", "order date", "ordered at", "created at", "purchase timestamp", "order_purchase_timestamp",
+                  "purchased at", "purchase date", "purchased"],
     "promised_delivery_date": ["promise date", "estimated delivery", "eta", "order_estimated_delivery_date",
                                "delivery promise"],
     "delivered_at": ["delivery date", "delivered", "order_delivered_customer_date"],
@@ -217,24 +219,44 @@ def _guess_format(samples: list[str], kind: str) -> str | None:
     return None
 
 
-def suggest(path: Path, table: str, sample: int = 500, limits: Limits | None = None) -> str:
-    """A mapping YAML for ``path`` → ``table``, from its header and its first ``sample`` rows (read no further),
-    for the user to edit. Lines the suggestion is not sure of carry a ``# check:`` comment."""
+@dataclass
+class _Guess:
+    """What the suggestion makes of one contract column: its source column (or none), format, zone, value table."""
+
+    column: str
+    kind: str
+    required: bool
+    source: str | None = None
+    format: str | None = None
+    timezone: str | None = None
+    values: dict[str, str | bool] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def suggest(path: Path, table: str, sample: int = 500, limits: Limits | None = None, sql: bool = False) -> str:
+    """A mapping for ``path`` → ``table`` — YAML, or with ``sql`` a SQL mapping (docs/mappings.md) — from its
+    header and its first ``sample`` rows (read no further), for the user to edit. Lines the suggestion is not
+    sure of carry a ``check:`` comment."""
     if table not in TABLES:
         raise ValueError(f"{table!r} is not a contract table ({', '.join(sorted(TABLES))})")
     try:
         raw = read_raw(SourceFile(table, path, "", 0), limits, sample=sample).drop(ROW)
     except FileProblem as p:
         raise ValueError(f"{path.name} {p.message}") from None
-    head = raw
-    headers = list(raw.columns)
+    guesses, unused = _guess(raw, table)
+    return (_as_sql if sql else _as_yaml)(path, table, guesses, unused)
+
+
+def _guess(head: pl.DataFrame, table: str) -> tuple[list[_Guess], list[str]]:
+    headers = list(head.columns)
     by_norm = {_norm(h): h for h in headers}
-    lines = [f"# Suggested by `wismo mapping suggest {path.name} --table {table}`: check every line.",
-             f"table: {table}", f"file: {path.name}", "columns:"]
     used: set[str] = set()
     keys = TABLES[table].key
     key = keys[0] if len(keys) == 1 else None  # `id` stands for a table's own single key, never part of one
+    out = []
     for col in TABLES[table].columns:
+        g = _Guess(col.name, col.kind, not (col.nullable or col.optional))
+        out.append(g)
         candidates = [col.name.replace("_", " "), *SYNONYMS.get(col.name, [])]
         hit = next((by_norm[_norm(c)] for c in candidates if _norm(c) in by_norm and by_norm[_norm(c)] not in used),
                    None)
@@ -248,45 +270,96 @@ def suggest(path: Path, table: str, sample: int = 500, limits: Limits | None = N
             pool = [n for n in by_norm if by_norm[n] not in used and _id_like(by_norm[n]) == is_id]
             close = difflib.get_close_matches(_norm(col.name), pool, n=1, cutoff=0.75)
             hit = by_norm[close[0]] if close else None
-        need = "" if col.nullable or col.optional else "required; "
         if hit is None:
-            lines.append(f"  # {col.name}: {{from: ?}}  # {need}no column looks like it: map one or set a value")
             continue
         used.add(hit)
-        spec: list[str] = [f"from: {_q(hit)}"]
-        notes = [] if sure else [f"{hit!r} taken as the {table} key" if own_key else "the name only resembles it"]
+        g.source = hit
+        if not sure:
+            g.notes.append(f"{hit!r} taken as the {table} key" if own_key else "the name only resembles it")
         samples = [v for v in head[hit].drop_nulls().to_list()][:200]
         if col.kind in ("timestamp", "date") and samples:
             iso = dt.date.fromisoformat if col.kind == "date" else dt.datetime.fromisoformat
             try:
-                for s in samples[:50]:
-                    iso(s)
+                for v in samples[:50]:
+                    iso(v)
             except ValueError:
-                f = _guess_format(samples, col.kind)
-                if f:
-                    spec.append(f'format: "{f}"')
-                else:
-                    notes.append(f"values such as {samples[0]!r} fit no known format: add one")
-            if col.kind == "timestamp" and not any(re.search(r"(Z|[+-]\d\d:?\d\d)$", s) for s in samples[:50]):
-                spec.append("timezone: UTC")
-                notes.append("times carry no offset: set their zone")
+                g.format = _guess_format(samples, col.kind)
+                if g.format is None:
+                    g.notes.append(f"values such as {samples[0]!r} fit no known format: add one")
+            if col.kind == "timestamp" and not any(re.search(r"(Z|[+-]\d\d:?\d\d)$", v) for v in samples[:50]):
+                g.timezone = "UTC"
+                g.notes.append("times carry no offset: set their zone")
         if col.values and samples:
-            distinct = sorted(set(samples))[:30]
-            pairs = []
-            for v in distinct:
+            g.values = {}
+            for v in sorted(set(samples))[:30]:
                 m = difflib.get_close_matches(_norm(v).replace(" ", "_"), list(col.values), n=1, cutoff=0.5)
-                pairs.append(f"{_q(v)}: {m[0] if m else _q('?')}")
+                g.values[v] = m[0] if m else "?"
                 if not m:
-                    notes.append(f"map {v!r}")
-            spec.append("values: {" + ", ".join(pairs) + "}")
+                    g.notes.append(f"map {v!r}")
         if col.kind == "bool" and samples:
-            distinct = sorted(set(samples))[:6]
             truthy = {"1", "y", "yes", "true", "t"}
-            spec.append("values: {" + ", ".join(f"{_q(v)}: {'true' if v.lower() in truthy else 'false'}"
-                                                for v in distinct) + "}")
-        comment = f"  # check: {'; '.join(notes)}" if notes else ""
-        lines.append(f"  {col.name}: {{{', '.join(spec)}}}{comment}")
-    unused = [h or "(unnamed)" for h in headers if h not in used]
+            g.values = {v: v.lower() in truthy for v in sorted(set(samples))[:6]}
+    return out, [h or "(unnamed)" for h in headers if h not in used]
+
+
+def _as_yaml(path: Path, table: str, guesses: list[_Guess], unused: list[str]) -> str:
+    lines = [f"# Suggested by `wismo mapping suggest {path.name} --table {table}`: check every line.",
+             f"table: {table}", f"file: {path.name}", "columns:"]
+    for g in guesses:
+        if g.source is None:
+            need = "required; " if g.required else ""
+            lines.append(f"  # {g.column}: {{from: ?}}  # {need}no column looks like it: map one or set a value")
+            continue
+        spec = [f"from: {_q(g.source)}"]
+        if g.format:
+            spec.append(f'format: "{g.format}"')
+        if g.timezone:
+            spec.append(f"timezone: {g.timezone}")
+        if g.values is not None:
+            spec.append("values: {" + ", ".join(
+                f"{_q(k)}: {str(v).lower() if isinstance(v, bool) else (_q(v) if v == '?' else v)}"
+                for k, v in g.values.items()) + "}")
+        comment = f"  # check: {'; '.join(g.notes)}" if g.notes else ""
+        lines.append(f"  {g.column}: {{{', '.join(spec)}}}{comment}")
     if unused:
         lines.append(f"# not mapped: {', '.join(unused)}")
+    return "\n".join(lines) + "\n"
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _as_sql(path: Path, table: str, guesses: list[_Guess], unused: list[str]) -> str:
+    from connectors.sql_mapping import relation
+
+    named = relation(path)
+    source = named[0] if named else "extract"
+    exprs = []
+    for g in guesses:
+        if g.source is None:
+            need = "required: " if g.required else ""
+            exprs.append((f"NULL AS {g.column}", f"{need}no column looks like it"))
+            continue
+        col = '"' + g.source.replace('"', '""') + '"'
+        if g.values is not None:
+            cases = " ".join(f"WHEN {_sql_text(k)} THEN "
+                             f"{str(v).lower() if isinstance(v, bool) else _sql_text(str(v))}"
+                             for k, v in g.values.items())
+            expr = f"CASE {col} {cases} END"
+        elif g.kind in ("timestamp", "date"):
+            parsed = f"strptime({col}, {_sql_text(g.format)})" if g.format else f"{col}::TIMESTAMP"
+            if g.kind == "date":
+                expr = f"{parsed}::DATE" if g.format else f"{col}::DATE"
+            else:
+                expr = f"{parsed} AT TIME ZONE {_sql_text(g.timezone)}" if g.timezone else f"{col}::TIMESTAMPTZ"
+        else:
+            expr = col
+        exprs.append((f"{expr} AS {g.column}", "; ".join(g.notes)))
+    body = "\n".join(f"       {e}{',' if i < len(exprs) - 1 else ''}" + (f"  -- check: {n}" if n else "")
+                     for i, (e, n) in enumerate(exprs))
+    lines = [f"-- Suggested by `wismo mapping suggest {path.name} --table {table} --sql`: check every line.",
+             f"-- table: {table}", "SELECT " + body.lstrip(), f"FROM {source}"]
+    if unused:
+        lines.append(f"-- not mapped: {', '.join(unused)}")
     return "\n".join(lines) + "\n"

@@ -167,13 +167,16 @@ def import_contacts(
 def mapping_suggest(
     file: Annotated[Path, typer.Argument(help="A CSV or Parquet extract.")],
     table: Annotated[str, typer.Option(help="The contract table it feeds, e.g. orders.")],
-    out: Annotated[Path | None, typer.Option(help="Write the YAML here (default: print it).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the mapping here (default: print it).")] = None,
+    sql: Annotated[bool, typer.Option("--sql", help="A SQL mapping (a SELECT run by DuckDB; docs/mappings.md) "
+                                                    "instead of YAML: the place to add WHERE, COALESCE, DISTINCT …")]
+    = False,
 ) -> None:
     """Propose a column mapping from the extract's header and sample values, for you to edit: renames,
-    time formats and zones, enum value maps. Lines it is unsure of say `# check:`."""
+    time formats and zones, enum value maps. Lines it is unsure of say `check:`."""
     s = settings()
     try:
-        text = suggest(file, table, limits=Limits(s.upload_max_rows, s.upload_max_bytes))
+        text = suggest(file, table, limits=Limits(s.upload_max_rows, s.upload_max_bytes), sql=sql)
     except ValueError as err:
         raise typer.BadParameter(str(err)) from None
     if out:

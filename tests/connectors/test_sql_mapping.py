@@ -143,3 +143,33 @@ def test_suggest_takes_id_as_the_key_and_never_matches_an_id_to_a_city(tmp_path)
     assert "  # customer_id: {from: ?}  # required" in orders
     lines = suggest(path, "order_lines")
     assert '  quantity: {from: "order_items_qty"}' in lines and 'line_id: {from: "id"}' not in lines
+
+
+def test_suggest_can_write_a_sql_mapping_that_runs(folder):
+    """`mapping suggest --sql` on the export: a SELECT DuckDB runs as it stands — renames, purchased_at as
+    placed_at (no offset: read as UTC, marked for checking), the estimated date cast to a date."""
+    from connectors.mapping import suggest
+
+    text = suggest(folder / "orders_export.csv", "orders", sql=True)
+    assert "\"purchased_at\"::TIMESTAMP AT TIME ZONE 'UTC' AS placed_at,  -- check: times carry no offset: set " \
+           "their zone" in text
+    (folder / "suggested.sql").write_text(text)
+    got = run(folder, folder / "suggested.sql")
+    assert not got.issues
+    orders = got.frames["orders"]
+    assert orders.height == 5 and orders.columns[:2] == ["order_id", "customer_id"]
+    assert orders["placed_at"].dt.strftime("%H:%M").to_list()[0] == "10:00"
+
+
+def test_a_suggested_sql_mapping_parses_day_first_times_and_maps_values(tmp_path):
+    from connectors.mapping import suggest
+
+    (tmp_path / "oms.csv").write_text("Order Number,Customer,Created,Channel\nA-100,C9,15/07/2025 09:00,Web Shop\n")
+    text = suggest(tmp_path / "oms.csv", "orders", sql=True)
+    assert "strptime(\"Created\", '%d/%m/%Y %H:%M') AT TIME ZONE 'UTC' AS placed_at" in text
+    assert "CASE \"Channel\" WHEN 'Web Shop' THEN 'web' END AS channel" in text
+    (tmp_path / "m.sql").write_text(text)
+    got = run(tmp_path, tmp_path / "m.sql")
+    assert not got.issues
+    assert got.frames["orders"].select("order_id", "channel").rows() == [("A-100", "web")]
+    assert got.frames["orders"]["placed_at"].dt.strftime("%Y-%m-%dT%H:%MZ").to_list() == ["2025-07-15T09:00Z"]
