@@ -30,6 +30,7 @@ from governance.audit import LEGACY, Anchor, AuditKeyError, Seal, legacy_hash, p
 from governance.effectiveness import effectiveness
 from governance.evidence import contradicted, gather, judge
 from metrics.catalogue import MAX_HOURS, UNIT_SHORT, Target, Thresholds, load_catalogue
+from metrics.costs import Costs
 from metrics.governed import target_key
 from metrics.views import View
 from services import figures, governed
@@ -52,7 +53,7 @@ GENESIS = "0" * 64
 SEED = Path(__file__).parent / "seed.yaml"
 NEEDS = {"checklist": "editor", "risk": "editor", "action": "editor", "raci": "editor", "peak": "editor",
          "targets": "editor", "roles": "admin", "source_of_truth": "admin",
-         "thresholds": "admin", "import": "editor"}
+         "thresholds": "admin", "costs": "admin", "import": "editor"}
 RACI = ("R", "A", "C", "I")
 
 
@@ -354,6 +355,24 @@ class Governance:
         old = governed.slice_targets(self.store).get((kpi_id, dimension, value), overall).model_dump()
         _, payload = queries.governed_setting(self.store, "targets")
         return self._new_version("targets", key, old, new, payload | {key: Target(**new).model_dump()}, reason)
+
+    def set_cost(self, channel: str, handled_by: str, amount: float, currency: str | None = None,
+                 reason: str = "") -> int:
+        """What one contact of ``channel`` handled by ``handled_by`` costs (admin): a new costs version,
+        audited; the currency of every amount changes with ``currency``. Figures are not recomputed: the
+        cost is read with them."""
+        key = f"{channel}/{handled_by}"
+        self._guard("costs", key, {"amount": amount, "currency": currency}, reason)
+        current = governed.costs(self.store)
+        rates = {c: dict(by) for c, by in current.per_contact.items()}
+        rates.setdefault(channel, {})[handled_by] = amount
+        try:  # validates channel, handler, range and currency
+            new = Costs(currency=currency or current.currency, per_contact=rates)
+        except ValidationError as err:
+            raise ValueError("; ".join(e["msg"].removeprefix("Value error, ") for e in err.errors())) from None
+        old = {"amount": current.rate(channel, handled_by), "currency": current.currency}
+        return self._new_version("costs", key, old, {"amount": amount, "currency": new.currency},
+                                 new.model_dump(), reason)
 
     def set_thresholds(self, reason: str = "", **changes: float) -> int:
         """A new thresholds version for the cause rules and KPI windows (admin only); then the figures are

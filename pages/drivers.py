@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from metrics import views
+from metrics.costs import demand_cost
 from ui import charts, data
 from ui.drill import CONTACT_COLUMNS, order_list
 from ui.fmt import PALETTE, md, plot_text, words
@@ -40,6 +43,16 @@ label_to_cause = dict(zip(pareto["cause_label"], pareto["cause"], strict=True))
 cause = label_to_cause.get(clicked or "") or st.query_params.get("cause")
 if clicked and label_to_cause.get(clicked):
     st.query_params["cause"] = label_to_cause[clicked]
+
+rates = data.costs(run)
+priced = demand_cost(contacts, rates, dt.datetime.min.replace(tzinfo=dt.UTC), dt.datetime.max.replace(tzinfo=dt.UTC))
+spent = priced.filter(pl.col("avoidable"))
+st.markdown(md(f"**What they cost**, {span}: {rates.money(float(spent['cost'].sum()))} for the avoidable contacts, "
+               f"of {rates.money(float(priced['cost'].sum()))} for all WISMO contacts (per-contact costs by channel "
+               "and handler: governed, `wismo governance set-cost`)."))
+st.dataframe(spent.with_columns(cause=pl.col("cause").replace_strict(views.CAUSE_LABELS, default=pl.col("cause")))
+             .select("cause", "contacts", pl.col("cost").round(2).alias(f"cost ({rates.currency})")),
+             hide_index=True, key="cause_costs")
 
 st.subheader("Trend by cause")
 st.caption(views.capital(span) + ".")

@@ -11,6 +11,7 @@ import json
 import polars as pl
 import streamlit as st
 
+from core.contract import CONTACT_CHANNELS, HANDLED_BY
 from core.words import word
 from governance.readable import actions_table, audit_table, raci_matrix, subject_words
 from governance.service import (
@@ -24,6 +25,7 @@ from governance.service import (
 )
 from metrics import views
 from metrics.catalogue import MAX_DAYS, MAX_HOURS, UNIT_SHORT, Target, Thresholds, load_catalogue
+from metrics.costs import MAX_COST
 from metrics.views import KPI_IDS
 from ui import cards, data
 from ui.fmt import md
@@ -257,6 +259,25 @@ def targets_and_rules() -> None:
                 with st.spinner("Recomputing the figures with the new rule version…"):
                     attempt(lambda: gov.set_thresholds(reason=reason, **{str(name): float(value)}),
                             f"{word(name)} = {value:g}; figures recomputed")
+    rates = data.costs(run)
+    st.markdown(f"**Cost of a contact** ({rates.currency}) — prices WISMO and avoidable contacts on the overview, "
+                "the drivers page and the brief")
+    st.dataframe(pl.DataFrame([{"Channel": word(c), "Agent": by.get("agent"), "Bot": by.get("bot")}
+                               for c, by in rates.per_contact.items()]), hide_index=True, key="gov_costs")
+    if can_admin:
+        with st.form("gov_cost", clear_on_submit=True):
+            c1, c2, c3, c4 = st.columns(4)
+            channel = c1.selectbox("Channel", list(CONTACT_CHANNELS), format_func=word, key="gov_cost_channel")
+            handler = c2.selectbox("Handled by", list(HANDLED_BY), format_func=word, key="gov_cost_handler")
+            amount = c3.number_input(f"Cost of one contact ({rates.currency})", min_value=0.0, max_value=MAX_COST,
+                                     value=None, step=0.1, key="gov_cost_amount")
+            currency = c4.text_input("Currency (ISO code)", value=rates.currency, max_chars=3, key="gov_cost_cur")
+            reason = st.text_input("Reason", key="gov_cost_reason")
+            if st.form_submit_button("Set the cost") and amount is not None:
+                attempt(lambda: gov.set_cost(str(channel), str(handler), float(amount), currency.upper() or None,
+                                             reason=reason),
+                        f"a {word(channel).lower()} contact handled by {word(handler).lower()} costs "
+                        f"{amount:,.2f} {currency.upper()}")
     version, truth = gov.source_of_truth()
     st.markdown("**Source-of-truth hierarchy** — which system is believed for each fact, in order"
                 + ("" if version else " (a proposal: not confirmed yet)"))

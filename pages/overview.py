@@ -9,6 +9,7 @@ from functools import partial
 import streamlit as st
 
 from metrics import views
+from metrics.costs import cost_words
 from reporting.brief import iso_week
 from ui import charts, data, tiles
 from ui.fmt import md
@@ -56,6 +57,10 @@ with left:
 with right:
     st.subheader("Avoidable contacts by cause")
     causes = data.cause_comparison(run, view, period)
+    by_cause, rates = data.demand_cost(run, view, period)
+    headline = next((t for t in all_tiles if t.kpi.id == "wismo_contact_rate" and t.period == period), None)
+    st.markdown(md(cost_words(by_cause, rates, headline.denominator if headline else None,
+                              f"in the {views.period_words(period, view.grain)}", views.CAUSE_LABELS)))
     if causes.height == 0:
         st.info("No WISMO contacts in this period or the comparison period.")
     else:

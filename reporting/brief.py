@@ -15,6 +15,7 @@ import polars as pl
 from governance.service import Actor, Governance
 from metrics import views
 from metrics.catalogue import load_catalogue
+from metrics.costs import cost_words
 from metrics.views import View
 from services import figures, governed
 from store.db import Store
@@ -83,6 +84,7 @@ class Brief:
     stale: str = ""  # what is wrong with the figures ('' when they cover the newest load and rules in force)
     compared_with: str = "week before"  # the comparison window in words
     audit_head: str = ""  # the governance audit head ('#SEQ MAC'): `wismo governance verify --anchor` checks it
+    cost: str = ""  # the week's avoidable WISMO cost in one line (metrics/costs.py)
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
 
     @property
@@ -136,6 +138,10 @@ def gather(store: Store, week: str | None = None, today: dt.date | None = None, 
 
     verdict = views.verdict(figures.deflection(store, view), period, "week")
     causes = _causes(store, period, compare)
+    by_cause, rates = figures.demand_cost(store, view, period)
+    headline = next((t for t in tiles if t.kpi.id == "wismo_contact_rate" and t.period == period), None)
+    cost = cost_words(by_cause, rates, headline.denominator if headline else None, "in the week",
+                      views.CAUSE_LABELS)
     worst = {d: _worst(store, view, d, period) for d in ("node", "carrier")}
     open_now = views.backlog(figures.exception_facts(store), as_of)
     buckets = views.bucket_counts(open_now)
@@ -152,7 +158,7 @@ def gather(store: Store, week: str | None = None, today: dt.date | None = None, 
                for a in gov.overdue(today or dt.date.today())]
     return Brief(
         week=iso_week(period), period=period, as_of=as_of, rule_version=run.rule_version, run_id=run.run_id,
-        executive_owner=gov.executive_owner(), kpis=kpis, verdict=verdict, causes=causes,
+        executive_owner=gov.executive_owner(), kpis=kpis, verdict=verdict, causes=causes, cost=cost,
         worst_nodes=worst["node"], worst_carriers=worst["carrier"], backlog_open=open_now.height,
         backlog_buckets=list(buckets.select("bucket", "count").iter_rows()),
         backlog_avg_age=float(open_now["age_days"].cast(pl.Float64).sum()) / open_now.height if open_now.height else None,

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from metrics import views
+from metrics import costs, views
+from metrics.costs import Costs
 from metrics.views import KPI_IDS, Tile, View
 from services import governed
 from services.refresh import Coverage, coverage
@@ -141,6 +142,14 @@ def latency(store: Store, view: View) -> pl.DataFrame:
 
 def cause_contacts(store: Store, view: View) -> pl.DataFrame:
     return views.cause_contacts(queries.cause_contacts(store), view)
+
+
+def demand_cost(store: Store, view: View, period: dt.date) -> tuple[pl.DataFrame, Costs]:
+    """What the period's attributed WISMO contacts cost, by cause (the view's slice), and the costs used."""
+    rates = governed.costs(store)
+    start = views.start_of(period)
+    end = views.start_of(views.shift(period, view.grain, 1))
+    return costs.demand_cost(cause_contacts(store, view), rates, start, end), rates
 
 
 def exception_facts(store: Store) -> pl.DataFrame:

@@ -7,6 +7,7 @@ from typing import Any
 
 from metrics import governed
 from metrics.catalogue import RuleSet, Target
+from metrics.costs import Costs, effective_costs
 from store import queries
 from store.db import Store
 
@@ -27,3 +28,8 @@ def targets(store: Store) -> dict[str, Target]:
 
 def slice_targets(store: Store) -> dict[tuple[str, str, str], Target]:
     return governed.slice_targets(queries.governed_setting(store, "targets")[1])
+
+
+def costs(store: Store) -> Costs:
+    """What a contact costs by channel and handler: the governed costs over metrics/costs.yaml."""
+    return effective_costs(queries.governed_setting(store, "costs")[1])

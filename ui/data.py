@@ -23,6 +23,7 @@ from governance.audit import Seal
 from governance.service import Actor, Governance
 from metrics import views
 from metrics.catalogue import RuleSet
+from metrics.costs import Costs
 from metrics.views import View
 from reporting.brief import gather
 from reporting.render import pdf_bytes
@@ -88,6 +89,16 @@ def reporting_period(run: str, view: View, as_of: dt.datetime | None) -> dt.date
 def tiles(run: str, view: View, period: dt.date | None,
           kpis: tuple[str, ...] = tuple(views.KPI_IDS)) -> list[views.Tile]:
     return read.tiles(store(), view, period, list(kpis), compare=view.compare)
+
+
+@st.cache_resource(ttl=600, show_spinner=False)
+def costs(run: str) -> Costs:
+    return governed.costs(store())
+
+
+@st.cache_resource(ttl=600, show_spinner=False)
+def demand_cost(run: str, view: View, period: dt.date) -> tuple[pl.DataFrame, Costs]:
+    return read.demand_cost(store(), view, period)
 
 
 @st.cache_resource(ttl=600, show_spinner=False)

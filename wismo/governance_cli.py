@@ -124,6 +124,26 @@ def governance_set_threshold(
     typer.echo(f"thresholds version {version}: {name} = {value}; figures refreshed")
 
 
+@gov_app.command("set-cost")
+def governance_set_cost(
+    channel: Annotated[str, typer.Argument(help="phone, chat, email, social or messaging.")],
+    handled_by: Annotated[str, typer.Argument(help="agent or bot.")],
+    amount: Annotated[float, typer.Argument(help="What one such contact costs, in the currency.")],
+    reason: Annotated[str, typer.Option(help="Why: kept on the audit trail.")],
+    currency: Annotated[str | None, typer.Option(help="ISO 4217 code (EUR, USD, GBP …) for every amount.")] = None,
+) -> None:
+    """Set what one contact costs by channel and handler (admin only): a new, audited costs version. The
+    overview, drivers page and brief price WISMO and avoidable contacts with it (defaults and their basis:
+    metrics/costs.yaml)."""
+    try:
+        version = governance().set_cost(channel, handled_by, amount, currency, reason=reason)
+    except (PermissionError, ValueError) as err:
+        typer.echo(f"refused: {err}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+    typer.echo(f"costs version {version}: a {channel} contact handled by {handled_by} costs {amount:,.2f}"
+               + (f" {currency}" if currency else ""))
+
+
 @gov_app.command("set-carrier-sla")
 def governance_set_carrier_sla(
     carrier: Annotated[str, typer.Argument(help="carrier_id")],
