@@ -47,12 +47,13 @@ if clicked and label_to_cause.get(clicked):
 rates = data.costs(run)
 priced = demand_cost(contacts, rates, dt.datetime.min.replace(tzinfo=dt.UTC), dt.datetime.max.replace(tzinfo=dt.UTC))
 spent = priced.filter(pl.col("avoidable"))
-st.markdown(md(f"**What they cost**, {span}: {rates.money(float(spent['cost'].sum()))} for the avoidable contacts, "
-               f"of {rates.money(float(priced['cost'].sum()))} for all WISMO contacts (per-contact costs by channel "
-               "and handler: governed, `wismo governance set-cost`)."))
+st.markdown(f"**What they cost**, {md(span)}: {rates.money(float(spent['cost'].sum()))} for the avoidable contacts, "
+            f"of {rates.money(float(priced['cost'].sum()))} for all WISMO contacts (the cost of a contact by channel "
+            "and handler is governed: Governance page, `wismo governance set-cost`).")
 st.dataframe(spent.with_columns(cause=pl.col("cause").replace_strict(views.CAUSE_LABELS, default=pl.col("cause")))
-             .select("cause", "contacts", pl.col("cost").round(2).alias(f"cost ({rates.currency})")),
-             hide_index=True, key="cause_costs")
+             .select("cause", "contacts", "cost"), hide_index=True, key="cause_costs", column_config={
+                 "cause": "Avoidable cause", "contacts": st.column_config.NumberColumn("Contacts", format="%d"),
+                 "cost": st.column_config.NumberColumn(f"Cost ({rates.currency})", format="%,.2f")})
 
 st.subheader("Trend by cause")
 st.caption(views.capital(span) + ".")

@@ -263,7 +263,8 @@ def targets_and_rules() -> None:
     st.markdown(f"**Cost of a contact** ({rates.currency}) — prices WISMO and avoidable contacts on the overview, "
                 "the drivers page and the brief")
     st.dataframe(pl.DataFrame([{"Channel": word(c), "Agent": by.get("agent"), "Bot": by.get("bot")}
-                               for c, by in rates.per_contact.items()]), hide_index=True, key="gov_costs")
+                               for c, by in rates.per_contact.items()]), hide_index=True, key="gov_costs",
+                 column_config={h: st.column_config.NumberColumn(h, format="%.2f") for h in ("Agent", "Bot")})
     if can_admin:
         with st.form("gov_cost", clear_on_submit=True):
             c1, c2, c3, c4 = st.columns(4)
