@@ -14,6 +14,7 @@ from core.contract import POST_PURCHASE_REASONS, TABLES
 from core.words import WORDS, word
 from metrics.catalogue import STATUS_WORD, UNIT_SUFFIX, Kpi, Target, Thresholds, load_catalogue, load_rules
 from metrics.context import UNASSIGNED, UNATTRIBUTED
+from metrics.signal import Signal, judge
 
 KPI_IDS = [k.id for k in load_catalogue().kpis if k.number]  # the eight, in the spec's order
 CAUSE_ORDER = load_rules().display_order
@@ -203,6 +204,7 @@ class Tile:
     spark: list[float | None]  # the last periods' values, oldest first
     window: Window | None = None  # what the value is compared with
     previous: float | None = None  # the value over that window
+    signal: Signal | None = None  # the latest value against the control limits of the periods before it
 
     @property
     def delta(self) -> float | None:
@@ -245,10 +247,14 @@ def tiles(df: pl.DataFrame, targets: dict[str, Target], period: dt.date | None, 
         value = cur["value"][0] if cur.height else None
         when = cur["period_start"][0] if cur.height else None
         window = comparison(when, grain, compare) if when is not None else None
+        upto = s.filter(pl.col("period_start") <= when) if when is not None else s.clear()
+        history = list(zip(upto["numerator"].to_list(), upto["denominator"].to_list(), upto["value"].to_list(),
+                           strict=True))
         out.append(Tile(k, targets[kid], when, value, k.status(value, targets[kid]),
                         cur["numerator"][0] if cur.height else None, cur["denominator"][0] if cur.height else None,
                         s.tail(spark)["value"].to_list(), window,
-                        window_value(s, window) if window is not None else None))
+                        window_value(s, window) if window is not None else None,
+                        judge(k.unit, history) if value is not None else None))
     return out
 
 
@@ -265,9 +271,10 @@ def target_preview(tile: Tile, target: Target) -> str:
 
 
 def movers(tile_list: list[Tile], n: int = 3) -> list[Tile]:
-    """The KPIs that moved most against their comparison window (relative change), biggest first."""
+    """The KPIs that moved most against their comparison window: significant shifts first (metrics/signal.py),
+    then by relative change, biggest first."""
     moved = [t for t in tile_list if t.delta is not None and t.previous and t.judgement != "unchanged"]
-    moved.sort(key=lambda t: -abs((t.delta or 0.0) / (t.previous or 1.0)))
+    moved.sort(key=lambda t: (not (t.signal and t.signal.significant), -abs((t.delta or 0.0) / (t.previous or 1.0))))
     return moved[:n]
 
 

@@ -82,5 +82,7 @@ with right:
     if not moved:
         st.caption(f"No KPI changed against the {window.words}.")
     for t in moved:
+        sig = t.signal.verdict if t.signal and t.signal.verdict != "too little history" else ""
         st.markdown(f"- **{md(t.kpi.title)}**: {md(t.kpi.display(t.previous))} → {md(t.kpi.display(t.value))} "
-                    f"({md(t.change_words())})")
+                    f"({md(t.change_words())})" + (f" — **{sig}**" if t.signal and t.signal.significant
+                                                     else f" — {sig}" if sig else ""))

@@ -37,6 +37,7 @@ class KpiLine:
     good: str
     green: float  # target in display units, for the sparkline's reference line
     lacks: str = ""  # for "no data": the inputs the store lacks, in words
+    signal: str = ""  # "significant shift" / "within normal variation" (metrics/signal.py); "" without history
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,8 @@ def gather(store: Store, week: str | None = None, today: dt.date | None = None, 
         kpis.append(KpiLine(k.id, k.title, k.display(t.value), k.display(t.target.green), t.status,
                             t.delta_text() or "–", t.judgement, t.period if t.period != period else None,
                             [v * k.scale for v in t.spark if v is not None], k.good, t.target.green * k.scale,
-                            views.needs_words(missing[k.id]) if missing.get(k.id) else ""))
+                            views.needs_words(missing[k.id]) if missing.get(k.id) else "",
+                            t.signal.verdict if t.signal and t.signal.verdict != "too little history" else ""))
     window = views.comparison(period, "week", compare)
 
     verdict = views.verdict(figures.deflection(store, view), period, "week")

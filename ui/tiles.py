@@ -83,6 +83,10 @@ def tile(t: Tile, links: list[tuple[str, str]], note: str = "") -> str:
         judged = t.judgement
         change = (f'{html.escape(t.delta_text() or "")} <span class="wt-judge" style="background:{JUDGED[judged]}">'
                   f'{judged}</span> vs the {html.escape(t.window.words if t.window else "")}')
+    sig = t.signal
+    if sig is not None and sig.verdict != "too little history":
+        words_ = html.escape(sig.verdict)
+        change += f' · <strong title="{html.escape(sig.why)}">{words_}</strong>' if sig.significant else f" · {words_}"
     anchors = " ".join(f'<a href="{html.escape(url)}">{html.escape(words)} →</a>'
                        for words, url in links)
     return (f'<section class="wt" data-kpi="{k.id}" data-status="{t.status}" style="--wt-c:{colour}">'
