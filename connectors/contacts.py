@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 import yaml
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from connectors.config import CONFIG
 from connectors.staging import Issue, Staged, read_json
@@ -72,18 +72,12 @@ class HelpDeskMap(BaseModel):
     include_agent_started: bool = False
     source: str = ""  # the file it was read from, named in messages
 
-    @field_validator("default_reason")
+    @field_validator("default_reason", "default_channel")
     @classmethod
-    def _reason(cls, v: str | None) -> str | None:
-        if v is not None and v not in CONTACT_REASONS:
-            raise ValueError(f"default_reason {v!r} is not one of {', '.join(CONTACT_REASONS)}")
-        return v
-
-    @field_validator("default_channel")
-    @classmethod
-    def _channel(cls, v: str | None) -> str | None:
-        if v is not None and v not in CONTACT_CHANNELS:
-            raise ValueError(f"default_channel {v!r} is not one of {', '.join(CONTACT_CHANNELS)}")
+    def _in_contract(cls, v: str | None, info: ValidationInfo) -> str | None:
+        allowed = CONTACT_REASONS if info.field_name == "default_reason" else CONTACT_CHANNELS
+        if v is not None and v not in allowed:
+            raise ValueError(f"{info.field_name} {v!r} is not one of {', '.join(allowed)}")
         return v
 
 

@@ -12,6 +12,8 @@ nothing written (a load refused this way is recorded when the store can take the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,16 @@ def actor() -> Actor:
     s = settings()
     user = s.who()
     return Actor(user, s.role_of(user))
+
+
+@contextmanager
+def refused() -> Iterator[None]:
+    """A refused change (a role, a value out of range, an unknown id) ends the command with one line, exit 1."""
+    try:
+        yield
+    except (PermissionError, ValueError, KeyError) as err:
+        typer.echo(f"refused: {err}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
 
 
 def require(needed: str, doing: str) -> None:

@@ -11,7 +11,7 @@ import typer
 
 from governance.audit import Anchor
 from metrics.catalogue import load_catalogue
-from wismo.context import EXIT_REFUSED, governance
+from wismo.context import EXIT_REFUSED, governance, refused
 
 gov_app = typer.Typer(help="The governance workspace: checklist, risks and controls, actions, audit trail.",
                       no_args_is_help=True)
@@ -32,11 +32,8 @@ def governance_import(
 ) -> None:
     """Apply checklist answers, control statuses, RACI, peak review and new actions from a file
     (editors and admins; every change is audited)."""
-    try:
+    with refused():
         counts = governance().import_(json.loads(file.read_text()), reason=reason)
-    except (PermissionError, ValueError, KeyError) as err:
-        typer.echo(f"refused: {err}", err=True)
-        raise typer.Exit(EXIT_REFUSED) from None
     typer.echo("imported: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
@@ -56,13 +53,10 @@ def governance_set_target(
     if node and carrier:
         raise typer.BadParameter("give --node or --carrier, not both")
     dimension, value = ("node", node) if node else ("carrier", carrier) if carrier else ("all", "all")
-    try:
+    with refused():
         k = load_catalogue().kpi(kpi)
         version = governance().set_target(kpi, green=k.from_display(green), red=k.from_display(red), reason=reason,
                                           dimension=dimension, value=value)
-    except (PermissionError, ValueError, KeyError) as err:
-        typer.echo(f"refused: {err}", err=True)
-        raise typer.Exit(EXIT_REFUSED) from None
     where = f" for {dimension} {value}" if dimension != "all" else ""
     typer.echo(f"targets version {version}: {k.title}{where}: on target at {'≤' if k.good == 'down' else '≥'} "
                f"{k.display(k.from_display(green))}, off target beyond {k.display(k.from_display(red))}")
@@ -77,12 +71,9 @@ def governance_add_action(
     reason: Annotated[str, typer.Option(help="Why: kept on the audit trail.")] = "governance meeting",
 ) -> None:
     """Record a meeting's action (editors and admins): open, with an owner and a due date."""
-    try:
+    with refused():
         action = governance().add_action(text, owner, dt.date.fromisoformat(due), dt.date.today(), reason=reason,
                                          serves=serves)
-    except (PermissionError, ValueError, KeyError) as err:
-        typer.echo(f"refused: {err}", err=True)
-        raise typer.Exit(EXIT_REFUSED) from None
     typer.echo(f"action {action} open, due {due}")
 
 
@@ -97,14 +88,11 @@ def governance_close_action(
     """Close an action as done (or --dropped) with a closing note, or mark it in progress (--start); audited.
     A closed action no longer counts as overdue."""
     gov = governance()
-    try:
+    with refused():
         if start:
             gov.update_action(action, status="in_progress", reason=note)
         else:
             gov.close_action(action, note, dropped=dropped)
-    except (PermissionError, ValueError, KeyError) as err:
-        typer.echo(f"refused: {err}", err=True)
-        raise typer.Exit(EXIT_REFUSED) from None
     typer.echo(f"action {action}: {'in progress' if start else 'dropped' if dropped else 'done'}")
 
 
@@ -116,11 +104,8 @@ def governance_set_threshold(
     reason: Annotated[str, typer.Option(help="Why: kept on the audit trail.")],
 ) -> None:
     """Change a cause-rule / KPI threshold (admin only): a new, audited rule version; figures are recomputed."""
-    try:
+    with refused():
         version = governance().set_thresholds(reason=reason, **{name: value})
-    except (PermissionError, ValueError) as err:
-        typer.echo(f"refused: {err}", err=True)
-        raise typer.Exit(EXIT_REFUSED) from None
     typer.echo(f"thresholds version {version}: {name} = {value}; figures refreshed")
 
 
@@ -135,11 +120,8 @@ def governance_set_cost(
     """Set what one contact costs by channel and handler (admin only): a new, audited costs version. The
     overview, drivers page and brief price WISMO and avoidable contacts with it (defaults and their basis:
     metrics/costs.yaml)."""
-    try:
+    with refused():
         version = governance().set_cost(channel, handled_by, amount, currency, reason=reason)
-    except (PermissionError, ValueError) as err:
-        typer.echo(f"refused: {err}", err=True)
-        raise typer.Exit(EXIT_REFUSED) from None
     typer.echo(f"costs version {version}: a {channel} contact handled by {handled_by} costs {amount:,.2f}"
                + (f" {currency}" if currency else ""))
 
@@ -153,13 +135,10 @@ def governance_set_carrier_sla(
     escalation: Annotated[str | None, typer.Option(help="Who to escalate to.")] = None,
 ) -> None:
     """Set a carrier's milestone SLA (admin only); an activation change recomputes the figures."""
-    try:
+    with refused():
         version = governance().set_carrier_sla(carrier, activation_sla_hours=activation_hours,
                                                 stale_scan_hours=stale_hours, escalation_contact=escalation,
                                                 reason=reason)
-    except (PermissionError, ValueError, KeyError) as err:
-        typer.echo(f"refused: {err}", err=True)
-        raise typer.Exit(EXIT_REFUSED) from None
     typer.echo(f"carrier SLAs version {version}: {carrier} updated")
 
 

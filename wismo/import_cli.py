@@ -21,24 +21,30 @@ from store import bulk
 from wismo.context import EXIT_REFUSED, as_of, load_folder, print_report, require, settings, store
 
 
-def stage_or_refuse(staged: Staged, target: Path, *, skip: bool, kind: str, extra: bool = True) -> None:
-    """Print what an import or mapping made; refuse (exit 1, nothing written or loaded) on any issue
-    unless ``skip``; else write the contract files to ``target``."""
+def show_staged(staged: Staged, unit: str = "", where: str = "") -> None:
+    """What an import or mapping made (its summary), its caveats (five) and what it could not map (twenty)."""
     for note, n in staged.notes.items():
-        typer.echo(f"  {note}: {n:,}")
+        typer.echo(f"  {note}: {n:,}{unit}")
     for w in staged.warnings[:5]:
         typer.echo(f"WARNING {w.file} record {w.row} [{w.rule}] {w.field}={w.value!r}: {w.message}", err=True)
     if len(staged.warnings) > 5:
         typer.echo(f"        … and {len(staged.warnings) - 5:,} more warning(s) like these", err=True)
+    for i in staged.issues[:20]:
+        typer.echo(f"UNMAPPED {i.file} row {i.row} [{i.rule}] {i.field}={i.value!r}: {i.message}", err=True)
+    if len(staged.issues) > 20:
+        typer.echo(f"         … and {len(staged.issues) - 20} more{where}", err=True)
+
+
+def stage_or_refuse(staged: Staged, target: Path, *, skip: bool, kind: str, extra: bool = True) -> None:
+    """Print what an import or mapping made; refuse (exit 1, nothing written or loaded) on any issue
+    unless ``skip``; else write the contract files to ``target``."""
     if staged.issues:
         rejects = settings().rejects_dir
         rejects.mkdir(parents=True, exist_ok=True)
         path = rejects / f"{target.name}.unmapped.csv"
         spreadsheet_safe(staged.issues_frame()).write_csv(path)
-        for i in staged.issues[:20]:
-            typer.echo(f"UNMAPPED {i.file} row {i.row} [{i.rule}] {i.field}={i.value!r}: {i.message}", err=True)
-        if len(staged.issues) > 20:
-            typer.echo(f"         … and {len(staged.issues) - 20} more (see {path})", err=True)
+    show_staged(staged, where=f" (see {path})" if staged.issues else "")
+    if staged.issues:
         if not skip:
             typer.echo(f"{kind} REFUSED: {len(staged.issues):,} value(s) could not be mapped; nothing was written. "
                        f"All of them: {path}", err=True)
@@ -189,12 +195,7 @@ def mapping_suggest(
 def check_mapped(folder: Path, mappings: list[Path], when: dt.datetime, rejects: Path | None) -> None:
     """Run the mappings and the load's checks on what they make, in a temporary folder; keep nothing."""
     staged = stage(folder, mappings)
-    for note, n in staged.notes.items():
-        typer.echo(f"  {note}: {n:,} rows")
-    for i in staged.issues[:20]:
-        typer.echo(f"UNMAPPED {i.file} row {i.row} [{i.rule}] {i.field}={i.value!r}: {i.message}", err=True)
-    if len(staged.issues) > 20:
-        typer.echo(f"         … and {len(staged.issues) - 20} more", err=True)
+    show_staged(staged, unit=" rows")
     with scratch("wismo-onboarding-") as target:
         write_folder(staged.frames, target / "staged", extra=False)
         try:

@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,13 +33,20 @@ def server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
            "WISMO_UPLOAD_MAX_ROWS": "100000", "WISMO_IMPORTS_DIR": str(tmp / "imports")}
     subprocess.run([sys.executable, "-m", "wismo.cli", "demo", "--orders", "3000", "--weeks", "10", "--out",
                     str(tmp / "demo"), "--load"], env=env, check=True, capture_output=True, cwd=ROOT)
+    with served(env) as url:
+        STORES[url] = env["WISMO_DATABASE_URL"]
+        TEMP[url] = tmp / "tmp"
+        yield url
+
+
+@contextmanager
+def served(env: dict[str, str]) -> Iterator[str]:
+    """The dashboard on a free loopback port with ``env``, up (healthy) until the block ends."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
                              str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    STORES[url] = env["WISMO_DATABASE_URL"]
-    TEMP[url] = tmp / "tmp"
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -302,13 +310,21 @@ def test_html_brief_reads_on_a_phone(server, browser, tmp_path):
     page.close()
 
 
+def json_upload(page):  # type: ignore[no-untyped-def]
+    """The uploader once the page has switched to JSON (until the rerun ends, the extract's uploader is there
+    too)."""
+    upload = page.locator("input[type=file][accept*='.json']")
+    upload.wait_for(state="attached", timeout=30_000)
+    page.locator("input[type=file][accept*='.parquet']").wait_for(state="detached", timeout=30_000)
+    return upload
+
+
 def test_onboarding_upload_preview_and_checks(server, browser):
     """Upload a Zendesk export: the mapped contacts and 'Every value mapped'; the load's checks run
     before anything is loaded (the demo store has no orders O1/O2, so the reference rule refuses)."""
     page = open_page(browser, server + "/onboarding", "Data onboarding")
     page.get_by_text("Help-desk tickets JSON").click()
-    page.wait_for_timeout(1000)
-    page.locator("input[type=file]").set_input_files(
+    json_upload(page).set_input_files(
         str(ROOT / "tests" / "fixtures" / "vendors" / "helpdesk" / "zendesk_tickets.json"))
     page.get_by_text("contacts: 4 mapped rows").wait_for(timeout=30_000)
     page.get_by_text("Every value mapped.").wait_for()
@@ -329,8 +345,7 @@ def test_a_real_gzipped_zendesk_export_shows_what_was_read_before_loading(server
     page.goto(server + "/onboarding")
     page.get_by_text("Help-desk tickets JSON").first.wait_for(timeout=60_000)
     page.get_by_text("Help-desk tickets JSON").click()
-    page.wait_for_timeout(1000)
-    page.locator("input[type=file]").set_input_files(
+    json_upload(page).set_input_files(
         str(ROOT / "tests" / "fixtures" / "vendors" / "helpdesk" / "real" / "zendesk_legacy_export_2012.json.gz"))
     page.get_by_text("contacts: 446 mapped rows").wait_for(timeout=30_000)
     for line in ("records read from zendesk_legacy_export_2012.json.gz: 545", "left out: status deleted: 99",

@@ -5,17 +5,12 @@ element leads anywhere the data chose, and no script runs."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import polars as pl
 import pytest
 
-from tests.browser.test_browser import ROOT, browser, open_page, settled, shot  # noqa: F401 - the browser fixture
-from tests.pg import free_port
+from tests.browser.test_browser import browser, open_page, served, settled, shot  # noqa: F401 - the browser fixture
 
 pytestmark = pytest.mark.browser
 
@@ -36,24 +31,8 @@ def hostile(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     make_store(url, frames)
     Governance(open_store(url), Actor("ana", "admin")).set_carrier_sla(
         "C1", escalation_contact="https://evil.example/escalate mallory@evil.example", reason="test")
-    port = free_port()
-    env = {**os.environ, "WISMO_DATABASE_URL": url}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-                             str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(base + "/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    try:
+    with served({**os.environ, "WISMO_DATABASE_URL": url}) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.mark.parametrize(("path", "ready", "shown"), [
