@@ -138,6 +138,7 @@ def test_a_viewer_has_no_input_and_meeting_mode_shows_one_section(viewer, browse
     page.goto(f"{viewer}/governance?meeting=1&section=risks")
     page.get_by_text("Risks and controls").first.wait_for(timeout=60_000)
     settled(page)
+    page.locator("section.gv").nth(5).wait_for(timeout=30_000)  # the cards are drawn after the heading
     assert page.locator("section.gv").count() == 6  # the six risks, one card each
     assert page.get_by_role("link", name="Carrier SLAs →").count() == 1
     shot(page, "governance-meeting")

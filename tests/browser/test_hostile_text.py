@@ -5,6 +5,7 @@ element leads anywhere the data chose, and no script runs."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import polars as pl
@@ -47,8 +48,14 @@ def test_text_from_data_never_becomes_a_link(hostile, browser, path, ready, show
     hrefs = [a.get_attribute("href") or "" for a in main.locator("a").all()]
     assert not [h for h in hrefs if "evil.example" in h or h.startswith("mailto:")], hrefs
     if shown:
-        # the text is there, as text (read without the invisible word joiners that keep it from autolinking)
+        # the text is there, as text (read without the invisible word joiners that keep it from autolinking);
+        # the detail below the ranking is drawn a moment after the heading the page is ready by
+        deadline = time.time() + 30
+        while shown not in main.inner_text().replace("\u2060", "") and time.time() < deadline:
+            page.wait_for_timeout(500)
         assert shown in main.inner_text().replace("\u2060", "")
+        hrefs = [a.get_attribute("href") or "" for a in main.locator("a").all()]
+        assert not [h for h in hrefs if "evil.example" in h or h.startswith("mailto:")], hrefs
     assert page.evaluate("typeof window.__pwned") == "undefined"
     shot(page, "hostile-text-" + path.strip("/").split("?")[0])
     page.close()
