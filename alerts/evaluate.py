@@ -5,7 +5,9 @@
 - every carrier's milestone SLAs: tracking activation within the carrier's SLA hours, scans not stale,
   delivery by the promised date, each against its KPI target (or that carrier's own target).
 
-Amber (worse than green) is a warning, red (worse than red) is critical.
+Amber (worse than green) is a warning, red (worse than red) is critical. With ``significant`` (the optional
+rule, WISMO_ALERT_SIGNIFICANT), a KPI whose latest value moved the worse way outside the control limits of its
+own history (metrics/signal.py) is a warning too, whatever its target says.
 """
 
 from __future__ import annotations
@@ -55,6 +57,11 @@ class Breach:
 
     @property
     def message(self) -> str:
+        if self.kind == "significant_shift":
+            return (f"[{self.severity.upper()}] {self.title} ({self.where}) is {self.value_text} in the week of "
+                    f"{self.period_start:%Y-%m-%d}: worse, and outside its normal variation (control limit "
+                    f"{self.threshold_text}) — a real deterioration, not noise. "
+                    f"Owner: {', '.join(self.owner) or 'unassigned'}. {self.link}")
         what = "target" if self.kind == "kpi_target" else "carrier milestone SLA"
         return (f"[{self.severity.upper()}] {self.title} ({self.where}) is {self.value_text} in the week of "
                 f"{self.period_start:%Y-%m-%d}: {what} {self.threshold_text} breached. "
@@ -68,7 +75,8 @@ def link(base_url: str, kpi: str, dimension: str, value: str) -> str:
     return url + (f"?{urlencode(params)}" if params else "")
 
 
-def breaches(store: Store, base_url: str, owners: dict[str, list[str]]) -> tuple[list[Breach], dt.date | None]:
+def breaches(store: Store, base_url: str, owners: dict[str, list[str]],
+             significant: bool = False) -> tuple[list[Breach], dt.date | None]:
     """Every breach in the latest figures, and the week they are for. ``owners``: KPI id → the
     functions Responsible for it (the RACI)."""
     cat = load_catalogue()
@@ -99,6 +107,14 @@ def breaches(store: Store, base_url: str, owners: dict[str, list[str]]) -> tuple
 
     for t in figures.tiles(store, view, period):
         judge("kpi_target", t.kpi.id, "all", "all", t.period, t.value, t.target)
+        sig = t.signal
+        if (significant and sig is not None and sig.significant and t.judgement == "worse" and t.value is not None
+                and t.period is not None and sig.why == "outside the control limits"):
+            # the limit crossed: the lower one for a KPI where up is good, the upper one where down is good
+            limit = (sig.lower if t.kpi.good == "up" else sig.upper) or 0.0
+            out.append(Breach("significant_shift", t.kpi.id, t.kpi.title, "all", "all", t.period, t.value,
+                              t.kpi.display(t.value), limit, t.kpi.display(limit), "warning",
+                              tuple(owners.get(t.kpi.id, [])), "", link(base_url, t.kpi.id, "all", "all")))
 
     def newest(kpi_id: str, dimension: str, value: str) -> tuple[dt.date | None, float | None]:
         df = figures.figures(store, [kpi_id], view, dimension, [value]).filter(

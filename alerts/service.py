@@ -47,10 +47,10 @@ def owners(store: Store) -> tuple[dict[str, list[str]], str]:
 
 
 def run(store: Store, channels: list[Channel], base_url: str, *, dry_run: bool = False, attempts: int = 3,
-        now: dt.datetime | None = None) -> Report:
+        now: dt.datetime | None = None, significant: bool = False) -> Report:
     now = now or dt.datetime.now(dt.UTC)
     responsible, head = owners(store)
-    found, week = breaches(store, base_url, responsible)
+    found, week = breaches(store, base_url, responsible, significant)
     found = [replace(b, audit_head=head) for b in found]
     report = Report(week)
     meta = queries.latest_run(store)

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     alert_recipients: dict[str, list[str]] = {}
     #: Attempts per channel and alert in one run (with backoff) before it is reported as failed.
     alert_attempts: int = 3
+    #: Also alert on a significant deterioration: a KPI that moved the worse way outside the control limits
+    #: of its own history (metrics/signal.py), even when its target is still met.
+    alert_significant: bool = False
 
     def engine_config(self, name: str | None = None) -> EngineConfig:
         """The configured engine, or ``name`` (``--engine``) with the configured options."""

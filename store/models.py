@@ -377,7 +377,7 @@ class Alert(Base):
 
     __tablename__ = "alerts"
     alert_key: Mapped[str] = mapped_column(String, primary_key=True)  # kind:kpi:dimension:value
-    kind: Mapped[str] = mapped_column(String)  # kpi_target | carrier_sla
+    kind: Mapped[str] = mapped_column(String)  # kpi_target | carrier_sla | significant_shift
     kpi: Mapped[str] = mapped_column(String)
     dimension: Mapped[str] = mapped_column(String)  # all | node | carrier
     dimension_value: Mapped[str] = mapped_column(String)

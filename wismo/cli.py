@@ -171,7 +171,8 @@ def alerts(
         raise typer.Exit(EXIT_STALE)
     s = settings()
     channels = configured(s)
-    report = run_alerts(store(), channels, s.public_url, dry_run=dry_run, attempts=s.alert_attempts)
+    report = run_alerts(store(), channels, s.public_url, dry_run=dry_run, attempts=s.alert_attempts,
+                        significant=s.alert_significant)
     if report.week is None:
         typer.echo("no figures yet: nothing to evaluate", err=True)
         raise typer.Exit(EXIT_REFUSED)

@@ -257,3 +257,39 @@ def test_a_password_without_tls_goes_only_to_this_machine(store):
         r = run(store, [Email("127.0.0.1", box.port, to=("ops@example.com",), user="wismo", password="pw",
                               starttls=False)], BASE)
     assert r.ok and set(box.logins) == {("wismo", "pw", False)}
+
+
+def test_the_optional_rule_alerts_a_significant_deterioration_even_on_target(store, monkeypatch):
+    """CSAT at 82 % is on target (≥ 80 %), but a week before it was 95 % and its control limits are
+    [88 %, 99 %]: outside them, the worse way — one warning with the lower limit, only with the rule on.
+    A shift the better way, or a run of 8 inside the limits, raises nothing."""
+    import dataclasses
+    import datetime as dt
+
+    from alerts import evaluate
+    from metrics.signal import Signal
+
+    real = evaluate.figures.tiles
+
+    def shifted(why: str, value: float):  # type: ignore[no-untyped-def]
+        def tiles(*args, **kwargs):  # type: ignore[no-untyped-def]
+            out = real(*args, **kwargs)
+            return [dataclasses.replace(t, value=value, previous=0.95, status=t.kpi.status(value, t.target),
+                                        period=dt.date(2025, 12, 29),
+                                        signal=Signal("significant shift", 0.935, 0.88, 0.99, why))
+                    if t.kpi.id == "csat_post_purchase" else t for t in out]
+        return tiles
+
+    monkeypatch.setattr(evaluate.figures, "tiles", shifted("outside the control limits", 0.82))
+    without, _ = evaluate.breaches(store, "http://wismo.example:8501", {"csat_post_purchase": ["customer_care"]})
+    assert not [b for b in without if b.kind == "significant_shift"]
+    found, _ = evaluate.breaches(store, "http://wismo.example:8501", {"csat_post_purchase": ["customer_care"]},
+                                 significant=True)
+    shifts = [b for b in found if b.kind == "significant_shift"]
+    assert [(b.kpi, b.severity, b.value_text, b.threshold_text, b.owner) for b in shifts] == [
+        ("csat_post_purchase", "warning", "82.0%", "88.0%", ("customer_care",))]
+    assert "worse, and outside its normal variation (control limit 88.0%)" in shifts[0].message
+    assert shifts[0].key == "significant_shift:csat_post_purchase:all:all"
+    monkeypatch.setattr(evaluate.figures, "tiles", shifted("8 periods on one side of the centre", 0.90))
+    quiet, _ = evaluate.breaches(store, "http://wismo.example:8501", {}, significant=True)
+    assert not [b for b in quiet if b.kind == "significant_shift"]
