@@ -104,7 +104,6 @@ class _Ticket:
     customer: str
     order: str | None
     satisfaction: str
-    status: str
     left_out: str | None  # why this is not a customer contact
 
 
@@ -120,11 +119,10 @@ def _zendesk(t: dict, m: HelpDeskMap, solved_by_id: dict[str, str]) -> _Ticket:
     via = t.get("via")
     channel = str((via.get("channel") if isinstance(via, dict) else via) or "")
     status = str(t.get("status") or "").lower()
-    left_out = "deleted" if status in m.leave_out_statuses else None
     return _Ticket(str(t.get("id")), t.get("created_at"), solved, channel, tags + values, tags,
                    str(t.get("requester_id") or t.get("submitter_id") or ""), str(order) if order else None,
-                   str((t.get("satisfaction_rating") or {}).get("score") or ""), status,
-                   f"status {status}" if left_out else None)
+                   str((t.get("satisfaction_rating") or {}).get("score") or ""),
+                   f"status {status}" if status in m.leave_out_statuses else None)
 
 
 def _legacy(r: dict) -> dict:
@@ -166,7 +164,7 @@ def _gorgias(t: dict, m: HelpDeskMap) -> _Ticket:
                 "opened by an agent" if _from_agent(t) and not m.include_agent_started else None)
     return _Ticket(str(t.get("id")), t.get("created_datetime"), t.get("closed_datetime"), str(t.get("channel") or ""),
                    intents + tags + values, tags, str(customer.get("id") or customer.get("email") or ""),
-                   str(order) if order else None, str(survey.get("score") or ""), status, left_out)
+                   str(order) if order else None, str(survey.get("score") or ""), left_out)
 
 
 def _from_agent(t: dict) -> bool:
