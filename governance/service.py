@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,17 @@ from pydantic import ValidationError
 from governance.audit import LEGACY, Anchor, AuditKeyError, Seal, legacy_hash, payload_digest, shown
 from governance.effectiveness import effectiveness
 from governance.evidence import contradicted, gather, judge
-from metrics.catalogue import MAX_HOURS, UNIT_SHORT, Target, Thresholds, load_catalogue
+from metrics.catalogue import (
+    MAX_HOURS,
+    MAX_TOLERANCE_HOURS,
+    TRUTH_FACTS,
+    TRUTH_SOURCES,
+    UNIT_SHORT,
+    Target,
+    Thresholds,
+    load_catalogue,
+    load_rules,
+)
 from metrics.costs import Costs
 from metrics.governed import target_key
 from metrics.views import View
@@ -44,11 +55,9 @@ STATUSES = ("yes", "partly", "no", "not_assessed")
 CONTROL_STATUSES = ("designed", "operating", "not_tested", "failed")
 ACTION_STATUSES = ("open", "in_progress", "done", "dropped")
 CLOSED = ("done", "dropped")
-TRUTH_FACTS = ("order_status", "inventory", "shipped", "in_transit", "out_for_delivery", "delivered", "exception")
 TRUTH_FACT_WORDS = {"order_status": "Order status (placed, cancelled)", "inventory": "Inventory available to promise",
                     "shipped": "Shipped", "in_transit": "In transit", "out_for_delivery": "Out for delivery",
                     "delivered": "Delivered", "exception": "Exception"}
-TRUTH_SOURCES = ("carrier_scan", "order_system", "warehouse", "inventory_system", "care")
 GENESIS = "0" * 64
 SEED = Path(__file__).parent / "seed.yaml"
 NEEDS = {"checklist": "editor", "risk": "editor", "action": "editor", "raci": "editor", "peak": "editor",
@@ -306,25 +315,32 @@ class Governance:
         return [a for a in self.actions() if a["status"] not in CLOSED and _date(a["due_date"]) < today]
 
     def source_of_truth(self) -> tuple[int | None, dict[str, Any]]:
-        """(version, hierarchy) of the source-of-truth hierarchy in force; (None, the seed's proposal) until an
-        admin confirms one."""
+        """(version, hierarchy) of the source-of-truth hierarchy in force; (None, the rule set's default) until
+        an admin records one."""
         version, payload = queries.governed_setting(self.store, "source_of_truth")
-        return (version, payload) if version else (None, yaml.safe_load(SEED.read_text())["source_of_truth"])
+        default = {f: r.model_dump(mode="json") for f, r in load_rules().truth.items()}
+        return (version, default | payload) if version else (None, default)
 
     def set_source_of_truth(self, hierarchy: dict[str, Any], reason: str = "") -> int:
-        """Record which source is authoritative for each fact and the hours within which sources agree (admin)."""
+        """Record which source is believed for each fact and the hours within which sources agree (admin). It
+        changes the feed-conflict and message-accuracy figures: a new rule version, then a refresh."""
         self._guard("source_of_truth", "hierarchy", hierarchy, reason)
         unknown = set(hierarchy) - set(TRUTH_FACTS)
         if unknown or not hierarchy:
             raise ValueError(f"facts are {', '.join(TRUTH_FACTS)}; not {sorted(unknown)}")
         for fact, rule in hierarchy.items():
             sources, hours = rule.get("sources") or [], rule.get("tolerance_hours")
-            if not sources or set(sources) - set(TRUTH_SOURCES):
-                raise ValueError(f"{fact}: sources are one or more of {', '.join(TRUTH_SOURCES)}")
-            if not isinstance(hours, (int, float)) or not 0 <= float(hours) <= 168:
-                raise ValueError(f"{fact}: a tolerance of {hours} hours is outside 0–168")
+            if not sources or set(sources) - set(TRUTH_SOURCES) or len(set(sources)) != len(sources):
+                raise ValueError(f"{fact}: sources are one or more of {', '.join(TRUTH_SOURCES)}, each once")
+            if (isinstance(hours, bool) or not isinstance(hours, (int, float)) or not math.isfinite(hours)
+                    or not 0 <= float(hours) <= MAX_TOLERANCE_HOURS):
+                raise ValueError(f"{fact}: a tolerance of {hours} hours is outside 0–{MAX_TOLERANCE_HOURS:g}")
         old = self.source_of_truth()[1]
-        return self._new_version("source_of_truth", "hierarchy", old, hierarchy, hierarchy, reason)
+        full = old | {f: {"sources": list(r["sources"]), "tolerance_hours": float(r["tolerance_hours"])}
+                      for f, r in hierarchy.items()}
+        version = self._new_version("source_of_truth", "hierarchy", old, full, full, reason)
+        self._figures_changed()
+        return version
 
     # ---- governed settings (admin only): a change is a new version, audited ------------------------
 

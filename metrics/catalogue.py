@@ -53,6 +53,7 @@ class Kpi(BaseModel):
     cli: bool = False
     snapshot: bool = False
     needs: tuple[str, ...] = ()  # inputs without which the figure is an artefact: "table" or "table.column"
+    scenario: str | None = None  # a communication scenario's coverage (the communication page's matrix)
 
     @field_validator("needs")
     @classmethod
@@ -182,6 +183,11 @@ class Catalogue(BaseModel):
     def cli_kpis(self) -> list[str]:
         return [k.id for k in self.kpis if k.cli]
 
+    @property
+    def scenarios(self) -> list[Kpi]:
+        """The communication scenarios' coverage measures, in the catalogue's order."""
+        return [k for k in self.kpis if k.scenario]
+
 
 MAX_HOURS = 720.0  # 30 days: a longer SLA or window is a unit error (minutes typed as hours)
 MAX_DAYS = 90.0
@@ -196,6 +202,33 @@ class Thresholds(BaseModel):
     stale_scan_hours: float = Field(48, gt=0, le=MAX_HOURS)
     notify_window_hours: float = Field(24, gt=0, le=MAX_HOURS)
     repeat_window_days: float = Field(7, gt=0, le=MAX_DAYS)
+    # communication scenarios (metrics/units.py: scenario_units): the hours within which a notice covers the
+    # trigger. Delay and other exceptions take notify_window_hours (KPI 5's rule).
+    transit_notice_hours: float = Field(4, gt=0, le=MAX_HOURS)
+    split_notice_hours: float = Field(24, gt=0, le=MAX_HOURS)
+    backorder_notice_hours: float = Field(24, gt=0, le=MAX_HOURS)
+    pickup_notice_hours: float = Field(4, gt=0, le=MAX_HOURS)
+
+
+# The source-of-truth hierarchy: for each fact a customer is told, which systems are believed, most trusted
+# first, and within how many hours two of them agree (the brief's first control; governed, versioned).
+TRUTH_FACTS = ("order_status", "inventory", "shipped", "in_transit", "out_for_delivery", "delivered", "exception")
+TRUTH_SOURCES = ("carrier_scan", "order_system", "warehouse", "inventory_system", "care")
+MAX_TOLERANCE_HOURS = 168.0
+
+
+class TruthRule(BaseModel):
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
+    sources: tuple[Literal["carrier_scan", "order_system", "warehouse", "inventory_system", "care"], ...] = Field(
+        min_length=1)
+    tolerance_hours: float = Field(ge=0, le=MAX_TOLERANCE_HOURS)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"a source is listed twice: {', '.join(v)}")
+        return v
 
 
 class Cause(BaseModel):
@@ -211,13 +244,19 @@ class RuleSet(BaseModel):
     version: str
     thresholds: Thresholds
     causes: tuple[Cause, ...]
+    truth: dict[str, TruthRule]
 
     @model_validator(mode="after")
     def _known(self) -> RuleSet:
         ids = [c.id for c in self.causes]
         if len(set(ids)) != len(ids) or len(ids) < 2:
             raise ValueError(f"cause ids must be unique, with a fallback last: {ids}")
+        if set(self.truth) != set(TRUTH_FACTS):
+            raise ValueError(f"the source-of-truth hierarchy names each of {', '.join(TRUTH_FACTS)} once")
         return self
+
+    def believed(self, fact: str) -> TruthRule:
+        return self.truth[fact]
 
     def avoidable(self, cause: str) -> bool | None:
         return next(c.avoidable for c in self.causes if c.id == cause)

@@ -16,7 +16,14 @@ import polars as pl
 from metrics.catalogue import RuleSet, load_catalogue
 from metrics.engine import CUTS, GRAINS, Request, compute, context
 from metrics.portable import Backend
-from metrics.supporting import contact_causes, contact_states, event_latency, exception_facts
+from metrics.supporting import (
+    contact_causes,
+    contact_states,
+    event_latency,
+    exception_facts,
+    feed_conflicts,
+    message_checks,
+)
 
 
 def build(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, rules: RuleSet,
@@ -39,6 +46,8 @@ def build(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, rules: Rul
             out["contact_causes"] = contact_causes(ctx)
             out["contact_states"] = contact_states(ctx).select("contact_id", "state_at_contact", "fcr_resolved")
             out["exception_facts"] = exception_facts(ctx)
+            out["feed_conflicts"] = feed_conflicts(ctx)
+            out["message_checks"] = message_checks(ctx)
     out["kpi_cube"] = pl.concat(parts).select(
         "kpi", "grain", "dimension", "dimension_value", "period_start", "numerator", "denominator", "value")
     out["carrier_latency"] = pl.concat(latency)

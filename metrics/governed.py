@@ -2,7 +2,7 @@
 the newest governed versions (written, audited and versioned by the governance workspace). Pure: the
 services read the versions from the store and hand them here.
 
-The newest governed version N that changes figures (thresholds or carrier SLAs) turns rule-set version
+The newest governed version N that changes figures (thresholds, carrier SLAs or the source-of-truth hierarchy) turns rule-set version
 ``2025.1`` into ``2025.1+gN``, which every refresh records with its figures.
 """
 
@@ -17,14 +17,17 @@ from metrics.catalogue import RuleSet, Target, load_catalogue, load_rules
 Payload = dict[str, Any]
 
 
-def effective_rules(thresholds: tuple[int | None, Payload], slas: tuple[int | None, Payload]) -> RuleSet:
-    """The rule set in force, from the newest (version, payload) of the thresholds and carrier SLAs."""
+def effective_rules(thresholds: tuple[int | None, Payload], slas: tuple[int | None, Payload],
+                    truth: tuple[int | None, Payload] = (None, {})) -> RuleSet:
+    """The rule set in force, from the newest (version, payload) of the thresholds, the carrier SLAs and the
+    source-of-truth hierarchy."""
     base = load_rules()
-    newest = max(v for v in (thresholds[0], slas[0], 0) if v is not None)
+    newest = max(v for v in (thresholds[0], slas[0], truth[0], 0) if v is not None)
     if not newest:
         return base
     return RuleSet.model_validate({**base.model_dump(), "version": f"{base.version}+g{newest}",
-                                   "thresholds": {**base.thresholds.model_dump(), **thresholds[1]}})
+                                   "thresholds": {**base.thresholds.model_dump(), **thresholds[1]},
+                                   "truth": {**base.model_dump()["truth"], **truth[1]}})
 
 
 def apply_carrier_slas(tables: dict[str, pl.DataFrame], slas: Payload) -> dict[str, pl.DataFrame]:

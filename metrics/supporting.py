@@ -8,6 +8,10 @@
   ``exception`` (an exception open at t), ``late`` (promise date passed, order not complete at t),
   ``on_track`` otherwise, ``unlinked`` without an order; and, for the contacts KPI 6 judges, whether
   each was resolved with no repeat.
+- ``feed_conflicts``: each shipment whose carrier feed and order system disagree, with the kinds of
+  disagreement (``units.feed_shipments``).
+- ``message_checks``: each status message the source of truth did not support when it was sent, with the
+  source that decided and when (if ever) it recorded the fact (``units.status_messages``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import polars as pl
 from metrics.causes import attribute, promise_missed
 from metrics.context import UNASSIGNED, Context, proactive_notices
 from metrics.portable import linear_quantiles, micros_between, period_start
-from metrics.units import exception_notices, fcr_contacts
+from metrics.units import CONFLICT_KINDS, exception_notices, fcr_contacts, feed_shipments, status_messages
 
 US_PER_HOUR = 3_600_000_000
 
@@ -92,3 +96,22 @@ def contact_states(ctx: Context) -> pl.DataFrame:
                                            "resolved_no_repeat"))
     return df.with_columns(fcr_resolved=pl.col("resolved_no_repeat").cast(pl.Boolean)).drop(
         "resolved_no_repeat").sort("contact_id")
+
+
+def feed_conflicts(ctx: Context) -> pl.DataFrame:
+    """Shipments with a feed conflict: its kinds (comma-separated, in CONFLICT_KINDS' order) and the two
+    sources' delivered times."""
+    s = ctx.backend.collect(feed_shipments(ctx, "all").filter(nw.col("conflict") == 1).select(
+        "shipment_id", "order_id", "node_id", "carrier_id", nw.col("ts").alias("handed_over_at"), "delivered_at",
+        nw.col("delivered_event_at").alias("delivered_scan_at"), *CONFLICT_KINDS))
+    kinds = pl.concat_str([pl.when(pl.col(k) == 1).then(pl.lit(k)) for k in CONFLICT_KINDS], separator=",",
+                          ignore_nulls=True)
+    return s.with_columns(kinds=kinds).drop(CONFLICT_KINDS).sort("shipment_id")
+
+
+def message_checks(ctx: Context) -> pl.DataFrame:
+    """Status messages sent that the source of truth did not support at sent_at."""
+    m = status_messages(ctx, "all").filter(nw.col("supported") == 0).select(
+        "notification_id", "order_id", "shipment_id", "notification_type", "sent_at", "node_id", "carrier_id",
+        "decider", "recorded_at")
+    return ctx.backend.collect(m).sort("notification_id")

@@ -22,10 +22,10 @@ from collections.abc import Callable
 
 import narwhals as nw
 
-from core.contract import POST_PURCHASE_REASONS
+from core.contract import POST_PURCHASE_REASONS, PROACTIVE_TYPES
 from metrics.causes import attribute
-from metrics.context import UNASSIGNED, Context, proactive_notices, with_dim
-from metrics.portable import Frame, flag, micros_between, plus_hours, ts
+from metrics.context import UNASSIGNED, UNATTRIBUTED, Context, proactive_notices, with_dim
+from metrics.portable import Frame, flag, micros_between, plus_hours, plus_hours_by, ts
 
 # ---- unit sets --------------------------------------------------------------------------------------
 
@@ -214,10 +214,207 @@ def in_transit_shipments(ctx: Context, cut: str) -> Frame:
     return with_dim(s.join(o, on="order_id", how="inner"), cut)
 
 
+# ---- feeds, status messages and communication scenarios (issue 20) ----------------------------------
+
+PHYSICAL = nw.col("status") != "info_received"  # label data is not a scan of the parcel
+MOVING = ("in_transit", "out_for_delivery")
+
+
+def scan_facts(ctx: Context) -> Frame:
+    """Per known shipment, what the carrier feed had said by as-of: its first physical scan (event and
+    receipt), the first out-for-delivery, ready-for-pickup and delivered scans received, and whether it
+    was scanned as moving after its first delivered scan."""
+    def build() -> Frame:
+        ev = ctx.known("tracking_events")
+
+        def first(cond: nw.Expr, name: str) -> Frame:
+            return ev.filter(cond).group_by("shipment_id").agg(nw.col("received_at").min().alias(name))
+        phys = ev.filter(PHYSICAL).group_by("shipment_id").agg(nw.col("event_at").min().alias("first_scan_at"))
+        moving = (ev.filter(nw.col("status").is_in(list(MOVING))).select("shipment_id", "event_at")
+                  .join(ctx.shipment_facts.select("shipment_id", "delivered_event_at"), on="shipment_id", how="inner")
+                  .filter(nw.col("event_at") > nw.col("delivered_event_at"))
+                  .group_by("shipment_id").agg(nw.col("event_at").min().alias("moved_after_delivered_at")))
+        s = ctx.shipment_facts.select("shipment_id", "order_id", "node_id", "carrier_id", "shipped_at", "delivered_at",
+                                      "activation", "delivered_seen", "delivered_event_at", "sla_hours")
+        for part in (phys, first(nw.col("status") == "out_for_delivery", "ofd_seen"),
+                     first(nw.col("status") == "available_for_pickup", "pickup_seen"), moving):
+            s = s.join(part, on="shipment_id", how="left")
+        return s
+    return ctx._m("scan_facts", build)
+
+
+def _own_dims(ctx: Context, frame: Frame) -> Frame:
+    """A shipment-level unit's own node and carrier, and its order's sales channel."""
+    orders = ctx.known("orders").select("order_id", "channel")
+    return frame.join(orders, on="order_id", how="left").with_columns(
+        node=nw.col("node_id"), carrier=nw.col("carrier_id"))
+
+
+def feed_shipments(ctx: Context, cut: str) -> Frame:
+    """Feed conflicts: shipments that left the node (``shipped_at``, or a physical scan), by that time; each
+    kind of disagreement between the carrier feed and the order system beyond the governed tolerance, once
+    it can be judged at as-of. A check runs only when both of its sources are in the fact's hierarchy."""
+    delivered, shipped = ctx.rules.believed("delivered"), ctx.rules.believed("shipped")
+    tol = delivered.tolerance_hours
+    asof = ts(ctx.as_of)
+    both_delivered = {"carrier_scan", "order_system"} <= set(delivered.sources)
+    both_shipped = "carrier_scan" in shipped.sources and bool({"warehouse", "order_system"} & set(shipped.sources))
+    d_at, d_scan = nw.col("delivered_at"), nw.col("delivered_event_at")
+    s = scan_facts(ctx).with_columns(ts=nw.coalesce(nw.col("shipped_at"), nw.col("first_scan_at")))
+    s = s.filter(~nw.col("ts").is_null()).with_columns(
+        delivered_unconfirmed=flag(nw.lit(both_delivered) & ~d_at.is_null() & d_scan.is_null()
+                                   & (plus_hours(d_at, tol) <= asof)),
+        delivered_unrecorded=flag(nw.lit(both_delivered) & d_at.is_null() & ~d_scan.is_null()
+                                  & (plus_hours(d_scan, tol) <= asof)),
+        delivered_apart=flag(nw.lit(both_delivered) & ~d_at.is_null() & ~d_scan.is_null()
+                             & ((d_at > plus_hours(d_scan, tol)) | (d_scan > plus_hours(d_at, tol)))),
+        shipped_unscanned=flag(nw.lit(both_shipped) & ~nw.col("shipped_at").is_null()
+                               & (plus_hours_by(nw.col("shipped_at"), nw.col("sla_hours"), ctx.sla_values) <= asof)
+                               & (nw.col("activation").is_null()
+                                  | (nw.col("activation") > plus_hours_by(nw.col("shipped_at"), nw.col("sla_hours"),
+                                                                          ctx.sla_values)))),
+        moving_after_delivered=flag(~nw.col("moved_after_delivered_at").is_null()),
+        one=nw.lit(1, dtype=nw.Int64))
+    s = s.with_columns(conflict=nw.max_horizontal(*(nw.col(k) for k in CONFLICT_KINDS)))
+    return with_dim(_own_dims(ctx, s), cut)
+
+
+CONFLICT_KINDS = ("delivered_unconfirmed", "delivered_unrecorded", "delivered_apart", "shipped_unscanned",
+                  "moving_after_delivered")
+# what each status message announces: the fact of the hierarchy it is judged by, and where each source
+# recorded that fact (a column of scan_facts). A source a message type has no column for is passed over.
+STATUS_MESSAGES: dict[str, tuple[str, dict[str, str]]] = {
+    "shipment_confirmation": ("shipped", {"carrier_scan": "activation", "warehouse": "shipped_at",
+                                          "order_system": "shipped_at"}),
+    "out_for_delivery": ("out_for_delivery", {"carrier_scan": "ofd_seen"}),
+    "pickup_ready": ("out_for_delivery", {"carrier_scan": "pickup_seen"}),
+    "delivered": ("delivered", {"carrier_scan": "delivered_seen", "order_system": "delivered_at"}),
+}
+
+
+def _decider(ctx: Context, sent: nw.Expr) -> tuple[nw.Expr, nw.Expr]:
+    """(the source that decides, when it recorded the fact) for each message: the most trusted source of its
+    fact that had spoken for the shipment by ``sent`` — the carrier from its first physical scan received,
+    the warehouse and order system always."""
+    name: nw.Expr = nw.lit(None, dtype=nw.String)
+    at: nw.Expr = nw.lit(None, dtype=nw.Datetime("us", "UTC"))
+    for kind, (fact, columns) in STATUS_MESSAGES.items():
+        k_name: nw.Expr = nw.lit(None, dtype=nw.String)
+        k_at: nw.Expr = nw.lit(None, dtype=nw.Datetime("us", "UTC"))
+        for source in reversed([x for x in ctx.rules.believed(fact).sources if x in columns]):
+            spoke = (nw.col("activation") <= sent) if source == "carrier_scan" else nw.lit(True)
+            k_name = nw.when(spoke).then(nw.lit(source)).otherwise(k_name)
+            k_at = nw.when(spoke).then(nw.col(columns[source])).otherwise(k_at)
+        is_kind = nw.col("notification_type") == kind
+        name, at = nw.when(is_kind).then(k_name).otherwise(name), nw.when(is_kind).then(k_at).otherwise(at)
+    return name, at
+
+
+def status_messages(ctx: Context, cut: str) -> Frame:
+    """Status-message accuracy: sent (not failed) shipment-confirmation, out-for-delivery, pickup-ready and
+    delivered messages by sent_at; ``supported`` when the deciding source had recorded the fact by sent_at.
+    A message names its shipment, or else is judged against each known shipment of its order (supported
+    when one supports it) and takes the order's primary node and carrier."""
+    n = ctx.known("notifications").filter(
+        nw.col("notification_type").is_in(list(STATUS_MESSAGES)) & (nw.col("status") != "failed")).select(
+        "notification_id", "order_id", "shipment_id", "notification_type", "sent_at")
+    facts = scan_facts(ctx).select("shipment_id", "order_id", "node_id", "carrier_id", "activation", "shipped_at",
+                                   "ofd_seen", "pickup_seen", "delivered_seen", "delivered_at")
+    name, at = _decider(ctx, nw.col("sent_at"))
+    judged = {"supported": flag(~at.is_null() & (at <= nw.col("sent_at"))), "decider": name, "recorded_at": at}
+    keep = ("notification_id", "order_id", "shipment_id", "notification_type", "sent_at", "supported", "decider",
+            "recorded_at", "node_id", "carrier_id")
+    own = (n.filter(~nw.col("shipment_id").is_null()).join(facts.drop("order_id"), on="shipment_id", how="left")
+           .with_columns(**judged).select(*keep))
+    by_order = (n.filter(nw.col("shipment_id").is_null())
+                .join(facts.drop("node_id", "carrier_id").rename({"shipment_id": "order_shipment"}), on="order_id",
+                      how="left").with_columns(**judged)
+                .group_by("notification_id", "order_id", "shipment_id", "notification_type", "sent_at")
+                .agg(nw.col("supported").max(), nw.col("decider").min(), nw.col("recorded_at").min())
+                .join(ctx.orders_dim.select("order_id", nw.col("node").alias("node_id"),
+                                            nw.col("carrier").alias("carrier_id")), on="order_id", how="left"))
+    m = nw.concat([own, by_order.select(*keep)]).with_columns(
+        ts=nw.col("sent_at"), one=nw.lit(1, dtype=nw.Int64),
+        node_id=nw.col("node_id").fill_null(UNATTRIBUTED), carrier_id=nw.col("carrier_id").fill_null(UNATTRIBUTED))
+    return with_dim(_own_dims(ctx, m), cut)
+
+
+SCENARIO_KEYS = ("transit", "split", "backorder", "pickup", "delay", "exception")
+DELAY_TYPES = ("carrier_delay", "weather_delay")
+STOCK_OUTCOMES = ("backordered", "substituted", "cancelled_oos")
+
+
+def _covered(ctx: Context, units: Frame, kinds: tuple[str, ...], hours: float) -> Frame:
+    """KPI 5's rule for any trigger: ``units`` (unit_id, order_id, at, node, carrier) covered when a sent
+    notice of ``kinds`` on the order went out in [at, at + hours] and before the first contact on the order
+    since ``at``; decided once covered, once the deadline passed, or once such a contact exists."""
+    first_contact = (units.join(ctx.known("contacts").select("order_id", "created_at"), on="order_id", how="inner")
+                     .filter(nw.col("created_at") >= nw.col("at"))
+                     .group_by("unit_id").agg(nw.col("created_at").min().alias("first_contact")))
+    u = units.join(first_contact, on="unit_id", how="left")
+    hit = (u.join(proactive_notices(ctx, kinds), on="order_id", how="inner")
+           .filter((nw.col("sent_at") >= nw.col("at")) & (nw.col("sent_at") <= plus_hours(nw.col("at"), hours))
+                   & (nw.col("first_contact").is_null() | (nw.col("sent_at") < nw.col("first_contact"))))
+           .select("unit_id").unique().with_columns(covered=nw.lit(1, dtype=nw.Int64)))
+    u = u.join(hit, on="unit_id", how="left").with_columns(nw.col("covered").fill_null(0))
+    return u.with_columns(decided=flag((nw.col("covered") == 1) | (plus_hours(nw.col("at"), hours) <= ts(ctx.as_of))
+                                       | ~nw.col("first_contact").is_null())).select(
+        "unit_id", "order_id", "at", "node", "carrier", "covered", "decided")
+
+
+def scenario_units(ctx: Context, cut: str) -> Frame:
+    """Communication scenarios (docs/metrics.md): one row per triggered unit, by its trigger time, with
+    ``covered_<scenario>`` and ``decided_<scenario>`` set on its own scenario's rows."""
+    th, sf = ctx.th, scan_facts(ctx)
+    ship_dims = (nw.col("node_id").alias("node"), nw.col("carrier_id").alias("carrier"))
+    transit = sf.filter(~nw.col("shipped_at").is_null()).select(
+        nw.col("shipment_id").alias("unit_id"), "order_id", nw.col("shipped_at").alias("at"), *ship_dims)
+    sh = ctx.known("shipments")
+    ranked = sh.join(sh.select("order_id", nw.col("label_created_at").alias("other_label"),
+                               nw.col("shipment_id").alias("other_id")), on="order_id", how="inner").filter(
+        (nw.col("other_label") < nw.col("label_created_at"))
+        | ((nw.col("other_label") == nw.col("label_created_at")) & (nw.col("other_id") < nw.col("shipment_id"))))
+    second = (ranked.group_by("shipment_id").agg(nw.len().alias("before"))
+              .filter(nw.col("before") == 1).join(sh, on="shipment_id", how="inner")
+              .select(nw.col("order_id").alias("unit_id"), "order_id", nw.col("label_created_at").alias("at"),
+                      *ship_dims))
+    stock = ctx.known("order_lines").filter(nw.col("line_outcome").is_in(list(STOCK_OUTCOMES))).select(
+        nw.concat_str([nw.col("order_id"), nw.col("line_id")], separator=":").alias("unit_id"), "order_id",
+        nw.col("outcome_at").alias("at"), nw.col("node_id").alias("node"), nw.lit(UNASSIGNED).alias("carrier"))
+    pickup_orders = ctx.known("orders").filter(nw.col("delivery_method") == "pickup").select(
+        "order_id", pickup_order=nw.lit(True))
+    ready = (sf.join(pickup_orders, on="order_id", how="left")
+             .with_columns(ready_at=nw.min_horizontal(
+                 nw.col("pickup_seen"), nw.when(nw.col("pickup_order")).then(nw.col("delivered_at"))))
+             .filter(~nw.col("ready_at").is_null())
+             .select(nw.col("shipment_id").alias("unit_id"), "order_id", nw.col("ready_at").alias("at"), *ship_dims))
+    exc = ctx.known("exceptions").select(
+        nw.col("exception_id").alias("unit_id"), "order_id", nw.col("opened_at").alias("at"),
+        nw.col("node_id").alias("node"), nw.col("carrier_id").fill_null(UNASSIGNED).alias("carrier"), "exception_type")
+    delay = exc.filter(nw.col("exception_type").is_in(list(DELAY_TYPES))).drop("exception_type")
+    other = exc.filter(~nw.col("exception_type").is_in(list(DELAY_TYPES))).drop("exception_type")
+    parts = {
+        "transit": _covered(ctx, transit, ("shipment_confirmation",), th.transit_notice_hours),
+        "split": _covered(ctx, second, ("partial_shipment",), th.split_notice_hours),
+        "backorder": _covered(ctx, stock, ("backorder", "substitution"), th.backorder_notice_hours),
+        "pickup": _covered(ctx, ready, ("pickup_ready",), th.pickup_notice_hours),
+        "delay": _covered(ctx, delay, PROACTIVE_TYPES, th.notify_window_hours),
+        "exception": _covered(ctx, other, PROACTIVE_TYPES, th.notify_window_hours),
+    }
+    zero = nw.lit(0, dtype=nw.Int64)
+    rows = nw.concat([
+        part.with_columns(**{f"{c}_{k}": (nw.col(c) if k == key else zero) for k in SCENARIO_KEYS
+                             for c in ("covered", "decided")})
+        for key, part in parts.items()])
+    orders = ctx.known("orders").select("order_id", "channel")
+    return with_dim(rows.join(orders, on="order_id", how="left").with_columns(ts=nw.col("at")), cut)
+
+
 UNIT_SET_FUNCTIONS: dict[str, Callable[[Context, str], Frame]] = {
     f.__name__: f for f in (contacts, shipped_orders, activation_orders, promised_lines, exception_orders,
                             exception_notices, fcr_contacts, open_exceptions, rated_contacts,
-                            attributed_contacts, promised_shipments, in_transit_shipments)
+                            attributed_contacts, promised_shipments, in_transit_shipments, feed_shipments,
+                            status_messages, scenario_units)
 }
 SNAPSHOT_UNIT_SETS = {"open_exceptions", "in_transit_shipments"}
 # exception_orders by node or carrier counts an order once under each node / carrier involved: its rows

@@ -6,7 +6,10 @@ The story an executive should recognise (defaults: 26 weeks from 2025-07-07,
 - five nodes: two DCs, two ship-from-store locations and a 3PL; the Chicago store
   promises stock it does not have (poor inventory accuracy at promising);
 - five carriers; RegionEx activates tracking late and goes quiet between scans
-  (stale scans, slow feed); PostNational has its own 36 h activation SLA;
+  (stale scans, slow feed); PostNational has its own 36 h activation SLA, and its feed
+  disagrees with the order system (parcels marked delivered with no delivered scan, delivered
+  scans a day late, scans as moving after delivery), while its delivered messages go out from
+  the order system before any scan: the worst status-message accuracy;
 - a peak-season surge from mid-November, weather delays in mid-December;
 - split shipments, backorders, substitutions, lost/damaged parcels;
 - proactive notification coverage that improves over the period;
@@ -277,8 +280,19 @@ def generate(cfg: DemoConfig = DemoConfig()) -> dict[str, pl.DataFrame]:  # noqa
     note(np.arange(n), np.full(n, -1), "order_confirmation", placed + 0.02)
     note(so, sidx, "shipment_confirmation", shipped + u(m) * 2)
     fin_d = sidx[~lost]
-    note(so[fin_d], fin_d, np.where(pickup[so[fin_d]], "pickup_ready", "out_for_delivery"), delivered[fin_d] - 2)
-    note(so[fin_d], fin_d, "delivered", delivered[fin_d] + 0.1)
+    # last-mile and delivered messages are triggered by the carrier's scan as received, a few minutes later;
+    # PostNational's delivered messages come from the order system's delivered_at instead (see "feeds" below)
+    jitter = np.random.default_rng(cfg.seed + 101)
+    seen_last = np.full(m, np.inf)
+    seen_delivered = np.full(m, np.inf)
+    last_mile = np.isin(e_status, ["out_for_delivery", "available_for_pickup"])
+    np.minimum.at(seen_last, e_s[last_mile], e_recv[last_mile])
+    np.minimum.at(seen_delivered, e_s[e_status == "delivered"], e_recv[e_status == "delivered"])
+    pnl = cid[scar] == "PNL"
+    note(so[fin_d], fin_d, np.where(pickup[so[fin_d]], "pickup_ready", "out_for_delivery"),
+         seen_last[fin_d] + 0.05 + jitter.random(fin_d.size) * 0.5)
+    note(so[fin_d], fin_d, "delivered", np.where(pnl[fin_d], delivered[fin_d] + 0.1,
+                                                 seen_delivered[fin_d] + 0.05 + jitter.random(fin_d.size) * 0.5))
     ontime_notice = u(xn) < coverage[xo]
     late_notice = ~ontime_notice & (u(xn) < 0.3)
     proactive_type = np.where(np.isin(xtype, ["carrier_delay", "weather_delay"]), "delay",
@@ -429,6 +443,24 @@ def generate(cfg: DemoConfig = DemoConfig()) -> dict[str, pl.DataFrame]:  # noqa
         outcome_at=pl.coalesce("outcome_at", "label_created_at"),
     ).with_columns(outcome_at=pl.when(pl.col("line_outcome").is_null()).then(None).otherwise(pl.col("outcome_at")))
     order_lines = order_lines.drop("label_created_at")
+    # ---- feeds that disagree: PostNational marks parcels delivered into lockers without a delivered scan
+    # (12 %), scans some delivered a day or two after the order system did (4 %) and scans a few as moving
+    # after delivering them (3 %)
+    pick = np.random.default_rng(cfg.seed + 102)
+    draw = pick.random(m)
+    p_ok = pnl & ~lost
+    no_scan, late_scan, moving = p_ok & (draw < 0.12), p_ok & (draw >= 0.12) & (draw < 0.16), p_ok & (draw >= 0.16) & (draw < 0.19)
+    keep = ~((e_status == "delivered") & no_scan[e_s])
+    e_s, e_status, e_raw, e_at, e_recv = (a[keep] for a in (e_s, e_status, e_raw, e_at, e_recv))
+    shift = np.where((e_status == "delivered") & late_scan[e_s], 30 + pick.random(e_s.size) * 20, 0.0)
+    e_at, e_recv = e_at + shift, e_recv + shift
+    again = sidx[moving]
+    back = 6 + pick.random(again.size) * 14
+    e_s = np.concatenate([e_s, again])
+    e_status = np.concatenate([e_status, np.full(again.size, "in_transit", dtype=object)])
+    e_raw = np.concatenate([e_raw, np.full(again.size, "IN_TRANSIT", dtype=object)])
+    e_at = np.concatenate([e_at, delivered[again] + back])
+    e_recv = np.concatenate([e_recv, delivered[again] + back + 0.5 + pick.random(again.size)])
     evid = np.arange(e_s.size)
     events = pl.DataFrame({
         "event_id": np.char.add("E", np.char.zfill(evid.astype(str), len(str(e_s.size)))),

@@ -14,7 +14,8 @@ from store.db import Store
 
 def rules(store: Store) -> RuleSet:
     return governed.effective_rules(queries.governed_setting(store, "thresholds"),
-                                    queries.governed_setting(store, "carrier_slas"))
+                                    queries.governed_setting(store, "carrier_slas"),
+                                    queries.governed_setting(store, "source_of_truth"))
 
 
 def carrier_slas(store: Store) -> dict[str, dict[str, Any]]:

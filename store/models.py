@@ -268,6 +268,39 @@ class ExceptionFact(Base):
     run_id: Mapped[str] = mapped_column(String)
 
 
+class FeedConflict(Base):
+    """A shipment whose carrier feed and order system disagree beyond the governed tolerance, as of the
+    refresh: the kinds (metrics/units.py CONFLICT_KINDS, comma-separated) and both delivered times."""
+
+    __tablename__ = "feed_conflicts"
+    shipment_id: Mapped[str] = mapped_column(String, primary_key=True)
+    order_id: Mapped[str] = mapped_column(String, index=True)
+    node_id: Mapped[str] = mapped_column(String)
+    carrier_id: Mapped[str] = mapped_column(String, index=True)
+    handed_over_at: Mapped[dt.datetime] = mapped_column(TS)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    delivered_scan_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    kinds: Mapped[str] = mapped_column(String)
+    run_id: Mapped[str] = mapped_column(String)
+
+
+class MessageCheck(Base):
+    """A status message the source of truth did not support when it was sent: which source decided, and when
+    (if ever, by as-of) it recorded the fact."""
+
+    __tablename__ = "message_checks"
+    notification_id: Mapped[str] = mapped_column(String, primary_key=True)
+    order_id: Mapped[str] = mapped_column(String, index=True)
+    shipment_id: Mapped[str | None] = mapped_column(String)
+    notification_type: Mapped[str] = mapped_column(String)
+    sent_at: Mapped[dt.datetime] = mapped_column(TS)
+    node_id: Mapped[str] = mapped_column(String)
+    carrier_id: Mapped[str] = mapped_column(String, index=True)
+    decider: Mapped[str | None] = mapped_column(String)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    run_id: Mapped[str] = mapped_column(String)
+
+
 # --- governance workspace ------------------------------------------------------------------------
 
 
