@@ -44,6 +44,14 @@ WORDS: dict[str, str] = {
     # rule thresholds
     "activation_sla_hours": "Tracking activation SLA", "stale_scan_hours": "Stale scan threshold",
     "notify_window_hours": "Notice window", "repeat_window_days": "Repeat-contact window",
+    "transit_notice_hours": "Shipment confirmation deadline", "split_notice_hours": "Partial-shipment notice deadline",
+    "backorder_notice_hours": "Backorder notice deadline", "pickup_notice_hours": "Pickup-ready notice deadline",
+    # feed conflicts (metrics/units.py CONFLICT_KINDS)
+    "delivered_unconfirmed": "Delivered in the order system, no carrier delivered scan",
+    "delivered_unrecorded": "Scanned delivered by the carrier, not delivered in the order system",
+    "delivered_apart": "Delivered times further apart than the tolerance",
+    "shipped_unscanned": "Shipped, no carrier scan within the activation SLA",
+    "moving_after_delivered": "Scanned as moving after a delivered scan",
     # sources of truth
     "carrier_scan": "Carrier scan", "order_system": "Order system", "warehouse": "Warehouse system",
     "inventory_system": "Inventory system",

@@ -790,3 +790,97 @@ def scenario(rates: pl.DataFrame, peak_orders: float, handle_minutes: float, clo
         agent_hours_after_fix=pl.col("after_fix") * pl.col("agent_share") * handle_minutes / 60,
     ).select("cause", "per_order", "agent_share", "projected_contacts", "projected_agent_hours", "after_fix",
              "agent_hours_after_fix")
+
+
+# ---- feeds and status messages (issue 20, part 3) ---------------------------------------------------------
+
+SOURCE_WORDS = {"carrier_scan": "the carrier's scans", "warehouse": "the warehouse system",
+                "order_system": "the order system"}
+
+
+def in_period(df: pl.DataFrame, col: str, period: dt.date, grain: str) -> pl.DataFrame:
+    """Rows whose ``col`` falls in the period starting ``period``."""
+    return df.filter((pl.col(col) >= start_of(period)) & (pl.col(col) < start_of(period_end(period, grain))))
+
+
+def conflict_counts(conflicts: pl.DataFrame) -> pl.DataFrame:
+    """Shipments per kind of feed conflict (a shipment with two kinds counts under each), most first."""
+    kinds = conflicts.select(pl.col("kinds").str.split(",")).explode("kinds")
+    return (kinds.group_by("kinds").agg(pl.len().alias("shipments")).rename({"kinds": "kind"})
+            .sort(["shipments", "kind"], descending=[True, False]))
+
+
+def conflict_listing(conflicts: pl.DataFrame) -> pl.DataFrame:
+    """One row per conflicted shipment with its kinds in words."""
+    return conflicts.with_columns(what=pl.col("kinds").str.split(",").list.eval(
+        pl.element().replace_strict(WORDS, default=pl.element())).list.join("; "))
+
+
+def message_listing(checks: pl.DataFrame) -> pl.DataFrame:
+    """Each unsupported status message with why, in words: sent before the deciding source recorded the fact
+    (and when it did), or never recorded by as-of."""
+    source = pl.col("decider").replace_strict(SOURCE_WORDS, default="no trusted source")
+    minutes = (pl.col("recorded_at") - pl.col("sent_at")).dt.total_minutes()
+    later = (pl.when(minutes < 60).then(pl.concat_str(minutes.cast(pl.String), pl.lit(" min later")))
+             .otherwise(pl.concat_str((minutes / 60).round(1).cast(pl.String), pl.lit(" h later"))))
+    return checks.with_columns(why=pl.when(pl.col("recorded_at").is_null())
+                               .then(pl.concat_str(pl.lit("sent although "), source, pl.lit(" had not recorded it")))
+                               .when(pl.col("recorded_at") > pl.col("sent_at"))
+                               .then(pl.concat_str(pl.lit("premature: "), source, pl.lit(" recorded it "), later))
+                               .otherwise(pl.concat_str(pl.lit("not supported by "), source)))
+
+
+# ---- communication scenarios (issue 20, part 4) ----------------------------------------------------------
+
+
+def scenario_matrix(overall: pl.DataFrame, by_dim: pl.DataFrame, targets: dict[str, Target],
+                    slice_targets: dict[tuple[str, str, str], Target], dimension: str,
+                    missing: frozenset[str] = frozenset()) -> pl.DataFrame:
+    """Each scenario's coverage over the figures' periods, overall and per node or carrier: scenario (KPI id),
+    dimension_value ('all' first), covered, decided, value, status against the governed target (a slice's
+    own target where one is set). A scenario in ``missing`` (its inputs are not loaded) has no value."""
+    cat = load_catalogue()
+    both = pl.concat([overall.with_columns(dimension_value=pl.lit("all")), by_dim]).select(
+        "kpi", "dimension_value", "numerator", "denominator")
+    summed = (both.group_by("kpi", "dimension_value").agg(pl.col("numerator").sum().alias("covered"),
+                                                          pl.col("denominator").sum().alias("decided"))
+              .with_columns(value=pl.when((pl.col("decided") > 0) & ~pl.col("kpi").is_in(list(missing)))
+                            .then(pl.col("covered") / pl.col("decided"))))
+    order = {k.id: i for i, k in enumerate(cat.scenarios)}
+    rows = []
+    for r in summed.iter_rows(named=True):
+        target = slice_targets.get((r["kpi"], dimension, r["dimension_value"]), targets[r["kpi"]])
+        rows.append(r | {"status": cat.kpi(r["kpi"]).status(r["value"], target), "order": order[r["kpi"]],
+                         "first": r["dimension_value"] != "all"})
+    schema = {"kpi": pl.String, "dimension_value": pl.String, "covered": pl.Float64, "decided": pl.Float64,
+              "value": pl.Float64, "status": pl.String, "order": pl.Int64, "first": pl.Boolean}
+    out = pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
+    return out.sort("order", "first", "dimension_value").drop("order", "first")
+
+
+def trust_line(kpi: Kpi, value: float | None, target: Target, by: pl.DataFrame, names: dict[str, str]) -> str:
+    """One sentence on a feed or message measure for the brief: the value against its target and the worst
+    carrier (``by``: dimension_value, value of the period)."""
+    if value is None:
+        return f"{kpi.title}: no figure for the week."
+    sign = "≥" if kpi.good == "up" else "≤"
+    worst = by.drop_nulls("value").filter(~pl.col("dimension_value").is_in([UNASSIGNED, UNATTRIBUTED])).sort(
+        ["value", "dimension_value"], descending=[kpi.good == "down", False])
+    tail = (f"; worst carrier {names.get(worst['dimension_value'][0], worst['dimension_value'][0])} "
+            f"{kpi.display(worst['value'][0])}" if worst.height else "")
+    return f"{kpi.title}: {kpi.display(value)} (target {sign} {kpi.display(target.green)}){tail}."
+
+
+def scenario_line(matrix: pl.DataFrame, targets: dict[str, Target]) -> str:
+    """The network's communication scenarios off target, worst first, in one sentence (``scenario_matrix``)."""
+    cat = load_catalogue()
+    net = matrix.filter((pl.col("dimension_value") == "all") & pl.col("value").is_not_null())
+    if net.height == 0:
+        return "No communication scenario was decided in the week."
+    off = net.filter(pl.col("status").is_in(["red", "amber"])).sort("value")
+    if off.height == 0:
+        return f"Every communication scenario met its target ({net.height} decided)."
+    parts = [f"{cat.kpi(r['kpi']).title.split(': ', 1)[-1]} {cat.kpi(r['kpi']).display(r['value'])} of "
+             f"{int(r['decided']):,} (target ≥ {cat.kpi(r['kpi']).display(targets[r['kpi']].green)})"
+             for r in off.iter_rows(named=True)]
+    return "Communication scenarios below target: " + "; ".join(parts) + "."

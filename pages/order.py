@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from core.words import word
 from metrics import views
 from ui import data
 from ui.fmt import PALETTE, md, plot_text, words
@@ -59,6 +60,15 @@ with st.expander(f"Contacts ({t['contacts'].height})", expanded=True):
             "created_at": st.column_config.DatetimeColumn("Asked at (UTC)", format="D MMM YYYY, HH:mm"),
             "reason": "Reason", "channel": "Channel", "handled_by": "Handled by", "cause_words": "Cause",
             "csat_score": "CSAT (1–5)", "contact_id": "Contact"})
+conflicts, unsupported = data.feed_checks(run, order_id=order_id)
+with st.expander(f"Feeds and status messages ({conflicts.height + unsupported.height} to look at)",
+                 expanded=bool(conflicts.height or unsupported.height)):
+    found = [f"Shipment {md(r['shipment_id'])}: {md(r['what'])}." for r in conflicts.iter_rows(named=True)]
+    found += [f"{md(word(r['notification_type']))} message sent {r['sent_at']:%-d %b %H:%M} UTC: {md(r['why'])}."
+              for r in unsupported.iter_rows(named=True)]
+    st.markdown("\n".join(f"- {line}" for line in found) if found else
+                "The carrier feed and the order system agree on every shipment of this order, and the source of "
+                "truth supported every status message it was sent.")
 for name in ("lines", "shipments", "scans", "exceptions", "notifications"):
     with st.expander(f"{name.capitalize()} ({t[name].height}): the rows as loaded"):
         st.dataframe(t[name], hide_index=True, key=f"tbl_{name}")

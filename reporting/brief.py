@@ -86,6 +86,8 @@ class Brief:
     compared_with: str = "week before"  # the comparison window in words
     audit_head: str = ""  # the governance audit head ('#SEQ MAC'): `wismo governance verify --anchor` checks it
     cost: str = ""  # the week's avoidable WISMO cost in one line (metrics/costs.py)
+    trust: list[str] = field(default_factory=list)  # status-message accuracy and feed conflicts, a line each
+    scenarios: str = ""  # the communication scenarios off target, in one line
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
 
     @property
@@ -145,6 +147,9 @@ def gather(store: Store, week: str | None = None, today: dt.date | None = None, 
     cost = cost_words(by_cause, rates, headline.denominator if headline else None, "in the week",
                       views.CAUSE_LABELS)
     worst = {d: _worst(store, view, d, period) for d in ("node", "carrier")}
+    trust = _trust(store, view, period, missing)
+    week = View(grain="week", start=period, end=period)
+    scenarios = views.scenario_line(figures.scenario_matrix(store, week, "node"), governed.targets(store))
     open_now = views.backlog(figures.exception_facts(store), as_of)
     buckets = views.bucket_counts(open_now)
     loads = _week_loads(store, period, as_of)
@@ -160,13 +165,30 @@ def gather(store: Store, week: str | None = None, today: dt.date | None = None, 
                for a in gov.overdue(today or dt.date.today())]
     return Brief(
         week=iso_week(period), period=period, as_of=as_of, rule_version=run.rule_version, run_id=run.run_id,
-        executive_owner=gov.executive_owner(), kpis=kpis, verdict=verdict, causes=causes, cost=cost,
+        executive_owner=gov.executive_owner(), kpis=kpis, verdict=verdict, causes=causes, cost=cost, trust=trust,
+        scenarios=scenarios,
         worst_nodes=worst["node"], worst_carriers=worst["carrier"], backlog_open=open_now.height,
         backlog_buckets=list(buckets.select("bucket", "count").iter_rows()),
         backlog_avg_age=float(open_now["age_days"].cast(pl.Float64).sum()) / open_now.height if open_now.height else None,
         backlog_over_7d=open_now.filter(pl.col("age_days") >= 7).height,
         loads=loads, checklist=checklist, controls_not_effective=controls, overdue_actions=overdue,
         stale=status.coverage.words(), compared_with=window.words, audit_head=gov.head())
+
+
+def _trust(store: Store, view: View, period: dt.date, missing: dict[str, tuple[str, ...]]) -> list[str]:
+    """Can the statuses customers see be trusted: message accuracy and feed conflicts in the week, with the
+    worst carrier (none for a measure whose inputs are not loaded)."""
+    cat, targets, names = load_catalogue(), governed.targets(store), figures.names(store).get("carrier", {})
+    lines = []
+    for kid in ("status_message_accuracy", "feed_conflict_rate"):
+        if missing.get(kid):
+            lines.append(f"{cat.kpi(kid).title}: no data ({views.needs_words(missing[kid])}).")
+            continue
+        overall = figures.figures(store, [kid], view).filter(pl.col("period_start") == period)
+        by = figures.figures(store, [kid], view, "carrier").filter(pl.col("period_start") == period)
+        value = overall["value"][0] if overall.height else None
+        lines.append(views.trust_line(cat.kpi(kid), value, targets[kid], by, names))
+    return lines
 
 
 def _causes(store: Store, period: dt.date, compare: str) -> list[CauseLine]:

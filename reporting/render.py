@@ -134,7 +134,7 @@ def _page_one(pdf: _Pdf, brief: Brief) -> None:
     pdf.heading("The eight KPIs against target")
     head = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
     pdf.set_font("DejaVu", "", 8)
-    with pdf.table(col_widths=(62, 22, 22, 24, 20, 36), line_height=7.2, headings_style=head,
+    with pdf.table(col_widths=(60, 21, 21, 21, 35, 28), line_height=6.6, headings_style=head,
                    text_align=("LEFT", "RIGHT", "RIGHT", "LEFT", "RIGHT", "CENTER"), borders_layout="HORIZONTAL_LINES",
                    padding=0.8) as table:
         table.row(["KPI", "This week", "Target", "Status", f"Change on the {brief.compared_with}", "Last 12 weeks"])
@@ -145,12 +145,15 @@ def _page_one(pdf: _Pdf, brief: Brief) -> None:
             row.cell(k.value)
             row.cell(("≤ " if k.good == "down" else "≥ ") + k.target)
             row.cell(STATUS_WORD[k.status], style=FontFace(color=STATUS_RGB[k.status], emphasis="BOLD"))
-            row.cell(f"{k.change} {k.judgement}" if k.judgement != "unchanged" else k.change,
+            row.cell((f"{k.change} {k.judgement}" if k.judgement != "unchanged" else k.change)
+                     + ("\nsignificant shift" if k.signal == "significant shift" else ""),
                      style=FontFace(color=JUDGED_RGB[k.judgement]))
             row.cell(img=io.BytesIO(charts.sparkline(k.spark, k.green, k.status)), img_fill_width=True)
     pdf.heading("Reduction or deflection?")
     pdf.para(brief.verdict)
     pdf.heading("Avoidable WISMO contacts by cause")
+    if brief.cost:
+        pdf.para(brief.cost)
     if not brief.causes:
         pdf.para(f"No WISMO contacts in the week or the {brief.compared_with}.")
         return
@@ -208,6 +211,8 @@ def _slice_rows(pdf: _Pdf, title: str, rows: list, x: float, y: float) -> float:
 
 
 def _page_two(pdf: _Pdf, brief: Brief) -> None:
+    pdf.heading("Can customers trust what they are told?")
+    pdf.para("\n".join([*brief.trust, brief.scenarios]).strip() or "No figures for the week.")
     pdf.heading("Where avoidable contacts come from: worst three")
     y = pdf.get_y()
     end = max(_slice_table(pdf, "Fulfillment nodes", brief.worst_nodes, 12, y),

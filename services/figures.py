@@ -152,6 +152,27 @@ def demand_cost(store: Store, view: View, period: dt.date) -> tuple[pl.DataFrame
     return costs.demand_cost(cause_contacts(store, view), rates, start, end), rates
 
 
+def feed_checks(store: Store, *, carrier: str | None = None, order_id: str | None = None,
+                period: dt.date | None = None, grain: str = "week") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the conflicted shipments, the unsupported status messages) of one carrier or order, in words; within a
+    period when one is given (handed over, or sent, in it)."""
+    conflicts = queries.feed_conflicts(store, carrier=carrier, order_id=order_id)
+    checks = queries.message_checks(store, carrier=carrier, order_id=order_id)
+    if period is not None:
+        conflicts = views.in_period(conflicts, "handed_over_at", period, grain)
+        checks = views.in_period(checks, "sent_at", period, grain)
+    return views.conflict_listing(conflicts), views.message_listing(checks)
+
+
+def scenario_matrix(store: Store, view: View, dimension: str) -> pl.DataFrame:
+    """Each communication scenario's coverage over the view's periods, overall and per node or carrier."""
+    kpis = [k.id for k in views.load_catalogue().scenarios]
+    unsliced = View(grain=view.grain, start=view.start, end=view.end)
+    return views.scenario_matrix(figures(store, kpis, unsliced), figures(store, kpis, unsliced, dimension),
+                                 governed.targets(store), governed.slice_targets(store), dimension,
+                                 frozenset(k for k, lacks in missing_inputs(store).items() if lacks))
+
+
 def exception_facts(store: Store) -> pl.DataFrame:
     return queries.exception_facts(store)
 
@@ -180,6 +201,11 @@ def rejected(store: Store, limit: int = 500) -> pl.DataFrame:
 
 def order_timeline(store: Store, order_id: str) -> dict[str, pl.DataFrame]:
     return views.order_timeline(queries.order_rows(store, order_id))
+
+
+def names(store: Store) -> dict[str, dict[str, str]]:
+    """Node and carrier names by id."""
+    return queries.names(store)
 
 
 def dimension_values(store: Store) -> dict[str, list[str]]:

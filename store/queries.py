@@ -204,6 +204,24 @@ def exception_facts(store: Store) -> pl.DataFrame:
         "opened_at": UTC_US, "resolved_at": UTC_US, "first_notice_at": UTC_US, "hours_to_notice": pl.Float64()})
 
 
+def feed_conflicts(store: Store, *, carrier: str | None = None, order_id: str | None = None) -> pl.DataFrame:
+    """Shipments whose feeds disagree (the refresh's ``feed_conflicts``): all, one carrier's or one order's (a
+    bound NULL matches every row)."""
+    return frame(store, "SELECT * FROM feed_conflicts WHERE (CAST(:carrier AS VARCHAR(64)) IS NULL OR carrier_id = "
+                        ":carrier) AND (CAST(:order_id AS VARCHAR(64)) IS NULL OR order_id = :order_id) "
+                        "ORDER BY handed_over_at DESC, shipment_id",
+                 {"carrier": carrier, "order_id": order_id},
+                 schema={"handed_over_at": UTC_US, "delivered_at": UTC_US, "delivered_scan_at": UTC_US})
+
+
+def message_checks(store: Store, *, carrier: str | None = None, order_id: str | None = None) -> pl.DataFrame:
+    """Status messages the source of truth did not support (the refresh's ``message_checks``)."""
+    return frame(store, "SELECT * FROM message_checks WHERE (CAST(:carrier AS VARCHAR(64)) IS NULL OR carrier_id = "
+                        ":carrier) AND (CAST(:order_id AS VARCHAR(64)) IS NULL OR order_id = :order_id) "
+                        "ORDER BY sent_at DESC, notification_id",
+                 {"carrier": carrier, "order_id": order_id}, schema={"sent_at": UTC_US, "recorded_at": UTC_US})
+
+
 def care_contacts(store: Store) -> pl.DataFrame:
     return frame(store, "SELECT c.contact_id, c.order_id, c.channel, c.handled_by, c.reason, c.created_at, "
                         "c.csat_score, s.state_at_contact, s.fcr_resolved FROM contacts c "
@@ -293,5 +311,7 @@ def order_rows(store: Store, order_id: str) -> dict[str, pl.DataFrame]:
         "contacts": "SELECT c.*, k.cause, k.avoidable FROM contacts c LEFT JOIN contact_causes k "
                     "ON k.contact_id = c.contact_id WHERE c.order_id = :id ORDER BY c.created_at",
     }
-    return {name: frame(store, q, p, ORDER_TIMES | {"quantity": pl.Int64(), "csat_score": pl.Int64()})
-            for name, q in sql.items()}
+    tables = {"order": "orders", "lines": "order_lines", "scans": "tracking_events"}
+    # typed by the contract: a column that is null in every row of this order reads as text, not as "null"
+    return {name: frame(store, q, p, contract_schema(tables.get(name, name)) | ORDER_TIMES
+                        | {"cause": pl.String(), "avoidable": pl.Boolean()}) for name, q in sql.items()}

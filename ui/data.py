@@ -72,7 +72,7 @@ def dimension_values(run: str) -> dict[str, list[str]]:
 @st.cache_resource(ttl=600, show_spinner=False)
 def names(run: str) -> dict[str, dict[str, str]]:
     """Node and carrier names by id (what people read; ids stay in URLs and downloads)."""
-    return queries.names(store())
+    return read.names(store())
 
 
 @st.cache_resource(ttl=600, show_spinner=False)
@@ -140,6 +140,17 @@ def latency(run: str, view: View) -> pl.DataFrame:
 @st.cache_resource(ttl=600, show_spinner=False)
 def exception_facts(run: str) -> pl.DataFrame:
     return read.exception_facts(store())
+
+
+@st.cache_resource(ttl=600, show_spinner=False)
+def feed_checks(run: str, carrier: str | None = None, order_id: str | None = None, period: dt.date | None = None,
+                grain: str = "week") -> tuple[pl.DataFrame, pl.DataFrame]:
+    return read.feed_checks(store(), carrier=carrier, order_id=order_id, period=period, grain=grain)
+
+
+@st.cache_resource(ttl=600, show_spinner=False)
+def scenario_matrix(run: str, view: View, dimension: str) -> pl.DataFrame:
+    return read.scenario_matrix(store(), view, dimension)
 
 
 @st.cache_resource(ttl=600, show_spinner=False)

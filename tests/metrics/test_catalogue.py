@@ -67,7 +67,11 @@ def test_rule_set_is_versioned_with_the_spec_defaults():
     rules = load_rules()
     assert rules.version
     assert rules.thresholds.model_dump() == {"activation_sla_hours": 24, "stale_scan_hours": 48,
-                                             "notify_window_hours": 24, "repeat_window_days": 7}
+                                             "notify_window_hours": 24, "repeat_window_days": 7,
+                                             # the communication scenarios' deadlines (ours, docs/metrics.md)
+                                             "transit_notice_hours": 4, "split_notice_hours": 24,
+                                             "backorder_notice_hours": 24, "pickup_notice_hours": 4}
+    assert rules.truth["delivered"].sources == ("carrier_scan", "order_system")
     assert [c.id for c in rules.causes][0] == "unlinked" and rules.causes[-1].id == "true_demand"
 
 
