@@ -68,15 +68,20 @@ def effective_costs(payload: dict[str, Any]) -> Costs:
     return Costs(currency=payload.get("currency", base.currency), per_contact=rates)
 
 
+def priced(contacts: pl.DataFrame, costs: Costs) -> pl.DataFrame:
+    """The contacts (with contact_channel and handled_by) with what each costs, as ``rate``."""
+    rates = pl.DataFrame([{"contact_channel": c, "handled_by": h, "rate": costs.rate(c, h)}
+                          for c in CONTACT_CHANNELS for h in HANDLED_BY])
+    return contacts.join(rates, on=["contact_channel", "handled_by"], how="left").with_columns(
+        pl.col("rate").fill_null(0.0))
+
+
 def demand_cost(contacts: pl.DataFrame, costs: Costs, start: dt.datetime, end: dt.datetime) -> pl.DataFrame:
     """Per cause, the attributed WISMO contacts created in [start, end) and what they cost: cause,
     avoidable, contacts, cost; the most costly first (ties by cause)."""
-    rates = pl.DataFrame([{"contact_channel": c, "handled_by": h, "rate": costs.rate(c, h)}
-                          for c in CONTACT_CHANNELS for h in HANDLED_BY])
     df = contacts.filter((pl.col("created_at") >= start) & (pl.col("created_at") < end))
-    return (df.join(rates, on=["contact_channel", "handled_by"], how="left")
-            .group_by("cause").agg(avoidable=pl.col("avoidable").any(), contacts=pl.len(),
-                                   cost=pl.col("rate").fill_null(0.0).sum())
+    return (priced(df, costs).group_by("cause").agg(avoidable=pl.col("avoidable").any(), contacts=pl.len(),
+                                                    cost=pl.col("rate").sum())
             .sort(["cost", "cause"], descending=[True, False]))
 
 

@@ -14,7 +14,8 @@ from core.contract import POST_PURCHASE_REASONS, TABLES
 from core.words import WORDS, word
 from metrics.catalogue import STATUS_WORD, UNIT_SUFFIX, Kpi, Target, Thresholds, load_catalogue, load_rules
 from metrics.context import UNASSIGNED, UNATTRIBUTED
-from metrics.signal import Signal, judge
+from metrics.costs import Costs, priced
+from metrics.signal import Signal, interval, judge
 
 KPI_IDS = [k.id for k in load_catalogue().kpis if k.number]  # the eight, in the spec's order
 CAUSE_ORDER = load_rules().display_order
@@ -228,6 +229,31 @@ class Tile:
         if self.delta is None:
             return f"no figure for the {self.window.words} to compare with"
         return f"{self.delta_text()} ({self.judgement}) against the {self.window.words}"
+
+
+def with_interval(df: pl.DataFrame, kpi: Kpi) -> pl.DataFrame:
+    """The figures with the 95 % interval of each period's value (``lo``, ``hi``; null for exception age, whose
+    spread the figures do not keep, and for a period with no value)."""
+    bounds = [interval(kpi.unit, n, d) if v is not None else None
+              for n, d, v in zip(df["numerator"].to_list(), df["denominator"].to_list(), df["value"].to_list(),
+                                 strict=True)]
+    return df.with_columns(pl.Series("lo", [b[0] if b else None for b in bounds], dtype=pl.Float64),
+                           pl.Series("hi", [b[1] if b else None for b in bounds], dtype=pl.Float64))
+
+
+def row_signals(df: pl.DataFrame, kpi: Kpi, period: dt.date) -> pl.DataFrame:
+    """Per dimension value, whether its figure in ``period`` is a significant shift against its own trailing
+    periods (metrics/signal.py): dimension_value, signal ('significant shift', 'within normal variation', or
+    null with too little history or no figure in the period)."""
+    rows = []
+    for value, s in df.filter(pl.col("period_start") <= period).sort("period_start").group_by(
+            "dimension_value", maintain_order=True):
+        if s.height == 0 or s["period_start"][-1] != period or s["value"][-1] is None:
+            continue
+        verdict = judge(kpi.unit, list(zip(s["numerator"].to_list(), s["denominator"].to_list(),
+                                           s["value"].to_list(), strict=True))).verdict
+        rows.append({"dimension_value": value[0], "signal": None if verdict == "too little history" else verdict})
+    return pl.DataFrame(rows, schema={"dimension_value": pl.String, "signal": pl.String})
 
 
 def tiles(df: pl.DataFrame, targets: dict[str, Target], period: dt.date | None, kpis: list[str] = KPI_IDS,
@@ -766,21 +792,25 @@ def order_summary(rows: dict[str, pl.DataFrame], as_of: dt.datetime, names: dict
 # ---- peak readiness --------------------------------------------------------------------------------
 
 
-def scenario_rates(contacts: pl.DataFrame, shipped_orders: float) -> pl.DataFrame:
-    """Per cause: contacts, agent-handled contacts, contacts per shipped order, agent share. Pure."""
+def scenario_rates(contacts: pl.DataFrame, shipped_orders: float, costs: Costs | None = None) -> pl.DataFrame:
+    """Per cause: contacts, agent-handled contacts, contacts per shipped order, agent share and the average cost
+    of one of its contacts (by each contact's channel and handler; 0 without ``costs``). Pure."""
     if contacts.height == 0 or not shipped_orders:
         return pl.DataFrame(schema={"cause": pl.String, "contacts": pl.Int64, "agent_contacts": pl.Int64,
-                                    "per_order": pl.Float64, "agent_share": pl.Float64})
-    return (contacts.group_by("cause").agg(contacts=pl.len().cast(pl.Int64),
-                                           agent_contacts=(pl.col("handled_by") == "agent").sum().cast(pl.Int64))
+                                    "per_order": pl.Float64, "agent_share": pl.Float64, "cost_each": pl.Float64})
+    rated = priced(contacts, costs) if costs else contacts.with_columns(rate=pl.lit(0.0))
+    return (rated.group_by("cause").agg(contacts=pl.len().cast(pl.Int64),
+                                        agent_contacts=(pl.col("handled_by") == "agent").sum().cast(pl.Int64),
+                                        cost_each=pl.col("rate").mean())
             .with_columns(per_order=pl.col("contacts") / shipped_orders,
                           agent_share=pl.col("agent_contacts") / pl.col("contacts"))
-            .sort("contacts", descending=True))
+            .sort(["contacts", "cause"], descending=[True, False]))
 
 
 def scenario(rates: pl.DataFrame, peak_orders: float, handle_minutes: float, close: dict[str, float]) -> pl.DataFrame:
-    """Projected WISMO contacts and agent hours by cause for ``peak_orders`` shipped orders, at today's
-    rates, with ``close[cause]`` (0–1) of a cause's contacts removed (e.g. notices that close a gap). Pure."""
+    """Projected WISMO contacts, agent hours and cost by cause for ``peak_orders`` shipped orders, at today's
+    rates and average cost per contact, with ``close[cause]`` (0–1) of a cause's contacts removed (e.g. notices
+    that close a gap). Pure."""
     closed = pl.col("cause").replace_strict(close, default=0.0, return_dtype=pl.Float64)
     return rates.with_columns(
         projected_contacts=pl.col("per_order") * peak_orders,
@@ -788,8 +818,10 @@ def scenario(rates: pl.DataFrame, peak_orders: float, handle_minutes: float, clo
     ).with_columns(
         projected_agent_hours=pl.col("projected_contacts") * pl.col("agent_share") * handle_minutes / 60,
         agent_hours_after_fix=pl.col("after_fix") * pl.col("agent_share") * handle_minutes / 60,
+        projected_cost=pl.col("projected_contacts") * pl.col("cost_each"),
+        cost_after_fix=pl.col("after_fix") * pl.col("cost_each"),
     ).select("cause", "per_order", "agent_share", "projected_contacts", "projected_agent_hours", "after_fix",
-             "agent_hours_after_fix")
+             "agent_hours_after_fix", "projected_cost", "cost_after_fix")
 
 
 # ---- feeds and status messages (issue 20, part 3) ---------------------------------------------------------

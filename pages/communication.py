@@ -62,8 +62,8 @@ DEADLINE = {"transit": "transit_notice_hours", "split": "split_notice_hours", "b
 scenarios()
 facts = data.exception_facts(run)
 by_type = views.coverage_by_type(facts, view).with_columns(words("exception_type"))
-trend = data.figures(run, ("notification_coverage",), view).with_columns(
-    pct=pl.col("value") * 100, series=pl.lit("coverage"))
+trend = views.with_interval(data.figures(run, ("notification_coverage",), view), cat.kpi("notification_coverage"))
+trend = trend.with_columns(pct=pl.col("value") * 100, series=pl.lit("coverage"))
 if by_type.height == 0:
     st.info("No decided exceptions in the selected periods.")
     st.stop()
@@ -74,7 +74,11 @@ with left:
     st.plotly_chart(charts.bars(shown, "exception_type", "pct", "% covered", horizontal=True), key="cov_type")
 with right:
     st.subheader("Coverage trend")
-    st.plotly_chart(charts.lines(trend, "period_start", "pct", "series", "% covered"), key="cov_trend")
+    fig = charts.lines(trend, "period_start", "pct", "series", "% covered")
+    charts.band(fig, trend, 100, charts.PALETTE[0])
+    st.plotly_chart(fig, key="cov_trend")
+    st.caption("Shaded: the 95 % interval of each week's coverage (Wilson): weeks whose bands overlap may "
+               "differ by chance alone.")
 st.subheader("Time from exception to first proactive notice")
 st.dataframe(by_type.select("exception_type", "decided", "covered", pl.col("coverage") * 100,
                             "median_hours_to_notice"), hide_index=True, key="cov_table", column_config={

@@ -370,14 +370,24 @@ def peak_readiness() -> None:
     result = views.scenario(rates, float(peak_orders), float(minutes),
                             {} if fix_cause == "(none)" else {str(fix_cause): fix_share})
     totals = result.select(pl.col("projected_contacts").sum(), pl.col("projected_agent_hours").sum(),
-                           pl.col("agent_hours_after_fix").sum()).row(0)
+                           pl.col("agent_hours_after_fix").sum(), pl.col("projected_cost").sum(),
+                           pl.col("cost_after_fix").sum()).row(0)
+    rates_in_force = data.costs(run)
+    money = rates_in_force.money
     m1, m2, m3 = st.columns(3)
     m1.metric("Projected WISMO contacts", f"{totals[0]:,.0f}", border=True)
     m2.metric("Projected agent hours", f"{totals[1]:,.0f}", border=True)
     m3.metric("Agent hours after the fix", f"{totals[2]:,.0f}", delta=f"{totals[2] - totals[1]:,.0f}",
               delta_color="inverse", border=True)
+    m4, m5, _ = st.columns(3)
+    m4.metric("Projected WISMO cost", money(totals[3]), border=True,
+              help="Each cause's projected contacts × what one of its recent contacts cost on average, by channel "
+                   "and handler (the governed costs above).")
+    m5.metric("Cost after the fix", money(totals[4]), delta=f"{totals[4] - totals[3]:,.2f} {rates_in_force.currency}",
+              delta_color="inverse", border=True)
     st.caption(f"At {peak_orders:,} shipped orders and {minutes:g} minutes per agent contact, from the WISMO contacts "
-               "per shipped order by cause and the agent-handled share of the last 4 complete periods.")
+               "per shipped order by cause, the agent-handled share and the average cost of a contact of the last 4 "
+               "complete periods.")
 
 
 def audit() -> None:

@@ -104,6 +104,12 @@ def ranked(store: Store, view: View, dimension: str, period: dt.date | None, kpi
     k = views.load_catalogue().kpi(kpi)
     names = queries.names(store).get(dimension, {})
     card = card.with_columns(name=pl.col(dimension).replace_strict(names, default=pl.col(dimension)))
+    if period is not None:  # each row's latest change judged against its own history (not the range shown)
+        history = figures(store, [kpi], View(grain=view.grain), dimension)
+        card = card.join(views.row_signals(history, k, period).rename({"dimension_value": dimension}), on=dimension,
+                         how="left")
+    else:
+        card = card.with_columns(signal=pl.lit(None, pl.String))
     return views.worst_first(card, dimension, k, governed.targets(store)[kpi])
 
 
@@ -224,4 +230,4 @@ def cause_rates(store: Store, view: View, as_of: dt.datetime | None, periods: in
     first = shipped["period_start"].min()
     assert isinstance(first, dt.date)
     contacts = cause_contacts(store, dataclasses.replace(overall, start=first, end=period))
-    return views.scenario_rates(contacts, float(shipped["denominator"].sum()))
+    return views.scenario_rates(contacts, float(shipped["denominator"].sum()), governed.costs(store))

@@ -71,8 +71,10 @@ def cause_bars(causes: pl.DataFrame, this_label: str, before_label: str, height:
 
 def against_target(series: pl.DataFrame, network: pl.DataFrame, name: str, kpi: Kpi, target: float,
                    height: int = 280) -> go.Figure:
-    """One node's (or carrier's) trend of a KPI, the network's beside it, and the target as a dashed line."""
+    """One node's (or carrier's) trend of a KPI with its 95 % interval shaded (``series`` with lo/hi, from
+    metrics.views.with_interval), the network's beside it, and the target as a dashed line."""
     fig = go.Figure()
+    band(fig, series, kpi.scale, PALETTE[0])
     for df, label, colour, width in ((network, "All", "#999999", 1.5), (series, name, PALETTE[0], 3)):
         fig.add_trace(go.Scatter(x=df["period_start"].to_list(), y=(df["value"] * kpi.scale).to_list(),
                                  name=label.replace("<", "&lt;"), mode="lines+markers",
@@ -82,3 +84,22 @@ def against_target(series: pl.DataFrame, network: pl.DataFrame, name: str, kpi: 
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title=kpi.unit_words,
                       legend={"orientation": "h", "y": -0.25}, hovermode="x unified")
     return fig
+
+
+def band(fig: go.Figure, df: pl.DataFrame, scale: float, colour: str, label: str = "95 % interval") -> None:
+    """The 95 % interval of each period's value as a shaded band (no band where there are no bounds): a value
+    whose band overlaps the last one's may differ by chance alone."""
+    if "lo" not in df.columns:
+        return
+    b = df.filter(pl.col("lo").is_not_null() & pl.col("hi").is_not_null())
+    if b.height < 2:
+        return
+    x = b["period_start"].to_list()
+    fig.add_trace(go.Scatter(x=x + x[::-1], y=(b["hi"] * scale).to_list() + (b["lo"] * scale).to_list()[::-1],
+                             fill="toself", fillcolor=_tint(colour), line={"width": 0}, hoverinfo="skip",
+                             name=label, showlegend=True))
+
+
+def _tint(hex_colour: str, alpha: float = 0.18) -> str:
+    r, g, b = (int(hex_colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"

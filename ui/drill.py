@@ -13,13 +13,14 @@ import streamlit as st
 from metrics import views
 from metrics.catalogue import STATUS_COLOUR, STATUS_WORD, load_catalogue
 from ui import charts, data, tiles
+from ui.cards import MARK
 from ui.fmt import md, words
 from ui.frame import Page, download, link_params
 
 CONTACT_COLUMNS: dict[str, st.column_config.Column | str] = {
     "order_id": "Order", "created_at": st.column_config.DatetimeColumn("Asked at (UTC)", format="D MMM YYYY, HH:mm"),
     "cause_label": "Cause", "contact_channel": "Channel", "handled_by": "Handled by", "contact_id": "Contact"}
-MARK = {"green": "●", "amber": "▲", "red": "■", "none": "○"}
+SIGNAL_WORDS = {"significant shift": "significant", "within normal variation": "noise"}
 DIMENSION_WORDS = {"node": ("node", "nodes"), "carrier": ("carrier", "carriers")}
 
 
@@ -70,6 +71,7 @@ def ranking(page: Page, dimension: str, kpis: list[str], detail_extra: Callable[
         pl.col("name").alias(one.capitalize()),
         pl.col(f"{kpi_id}__status").replace_strict({s: f"{MARK[s]} {w}" for s, w in STATUS_WORD.items()})
         .alias("Status"),
+        pl.col("signal").replace_strict(SIGNAL_WORDS, default="–").alias("Latest change"),
         *[(pl.col(k) * cat.kpi(k).scale).alias(cat.kpi(k).short) for k in kpis])
     styled = shown.to_pandas().style.apply(
         lambda col: [f"background-color: {STATUS_COLOUR[s]}33" for s in card[f"{kpi_id}__status"].to_list()],
@@ -79,6 +81,10 @@ def ranking(page: Page, dimension: str, kpis: list[str], detail_extra: Callable[
         format={"per_100": "%.2f", "percent": "%.1f%%", "days": "%.1f d"}[cat.kpi(k).unit]) for k in kpis}
     columns[one.capitalize()] = st.column_config.TextColumn(one.capitalize(), pinned=True, width=124)
     columns["Status"] = st.column_config.TextColumn("Status", width=86)
+    columns["Latest change"] = st.column_config.TextColumn(
+        "Latest change", width=104, help=f"{kpi.title}: is this period's value outside the control limits of the "
+        f"{one}'s own last 12 periods, or the 8th in a row on one side of their centre (a significant shift), or "
+        "the wobble its volume makes anyway? – : too little history.")
     event = st.dataframe(styled, hide_index=True, key=f"{dimension}_ranking", on_select="rerun",
                          selection_mode="single-row", column_config=columns)
     st.caption(f"Ordered by how far each {one} is from the target ({'≤' if kpi.good == 'down' else '≥'} "
@@ -99,7 +105,7 @@ def ranking(page: Page, dimension: str, kpis: list[str], detail_extra: Callable[
     missing = data.missing_inputs(run)
     cards = [tiles.tile(t, [], tiles.note(t, missing)) for t in data.tiles(run, sliced, period, tuple(kpis))]
     st.html(tiles.grid(cards))
-    trend = data.figures(run, (kpi_id,), sliced)
+    trend = views.with_interval(data.figures(run, (kpi_id,), sliced), kpi)
     network = data.figures(run, (kpi_id,), dataclasses.replace(view, node=None, carrier=None, channel=None))
     if trend.height:
         st.plotly_chart(charts.against_target(trend, network, name, kpi, target.green), key=f"{dimension}_trend",

@@ -31,3 +31,18 @@ def test_peak_projection_and_closing_a_cause():
     assert round(pm["after_fix"], 6) == 750 and round(pm["agent_hours_after_fix"], 6) == 50
     assert round(td["projected_contacts"], 6) == 500 and round(td["projected_agent_hours"], 6) == 25
     assert td["after_fix"] == td["projected_contacts"]
+
+
+def test_money_beside_the_hours():
+    """With costs: an agent contact 4.80 (phone), a bot one 0.40 (chat). promise_missed: 20 × 4.80 + 10 × 0.40
+    = 100.00 over 30 contacts → 3.333… each; 1,500 projected → 5,000.00, 750 after closing half → 2,500.00.
+    true_demand: 5 × 4.80 + 5 × 0.40 = 26.00 / 10 = 2.60 each; 500 → 1,300.00 either way."""
+    from metrics.costs import default_costs
+
+    priced = CONTACTS.with_columns(contact_channel=pl.when(pl.col("handled_by") == "agent").then(pl.lit("phone"))
+                                   .otherwise(pl.lit("chat")))
+    out = {r["cause"]: r for r in scenario(scenario_rates(priced, 1000, default_costs()), 50_000, 6,
+                                           {"promise_missed": 0.5}).to_dicts()}
+    assert round(out["promise_missed"]["projected_cost"], 6) == 5000.0
+    assert round(out["promise_missed"]["cost_after_fix"], 6) == 2500.0
+    assert round(out["true_demand"]["projected_cost"], 6) == round(out["true_demand"]["cost_after_fix"], 6) == 1300.0

@@ -82,3 +82,32 @@ def test_movers_list_significant_shifts_first():
 
     a, b = tile(0.6, 0.4, "within normal variation"), tile(0.99, 0.9, "significant shift")
     assert movers([a, b]) == [b, a]
+
+
+def test_each_row_is_judged_against_its_own_history_and_intervals_are_drawn():
+    """Carrier A: seven weeks at 10 of 100, then 40 of 100. p̄ = 0.10, n = 100, σ = √(0.1·0.9/100) = 0.03: limits
+    0.01–0.19, so 0.40 is a significant shift. Carrier B: the same seven weeks, then 11 of 100: inside, and no
+    run of 8 (the earlier weeks sit on the centre, not above it). Carrier C: three weeks only: not judged.
+    Wilson's 95 % interval of 50 of 100: centre 0.5, half-width 1.96·√(0.25/100 + 1.96²/40000)/(1 + 1.96²/100)
+    = 0.0962 → 0.4038–0.5962; none for days."""
+    import datetime as dt
+
+    import polars as pl
+
+    from metrics.catalogue import load_catalogue
+    from metrics.views import row_signals, with_interval
+
+    weeks = [dt.date(2026, 1, 5) + dt.timedelta(weeks=i) for i in range(8)]
+    rows = ([("A", w, 10.0, 100.0) for w in weeks[:7]] + [("A", weeks[7], 40.0, 100.0)]
+            + [("B", w, 10.0, 100.0) for w in weeks[:7]] + [("B", weeks[7], 11.0, 100.0)]
+            + [("C", w, 10.0, 100.0) for w in weeks[5:]])
+    df = pl.DataFrame(rows, schema=["dimension_value", "period_start", "numerator", "denominator"], orient="row"
+                      ).with_columns(value=pl.col("numerator") / pl.col("denominator"))
+    kpi = load_catalogue().kpi("tracking_activation_ontime")
+    got = dict(row_signals(df, kpi, weeks[7]).rows())
+    assert got == {"A": "significant shift", "B": "within normal variation", "C": None}
+    band = with_interval(pl.DataFrame({"numerator": [50.0], "denominator": [100.0], "value": [0.5]}), kpi)
+    assert (round(band["lo"][0], 4), round(band["hi"][0], 4)) == (0.4038, 0.5962)
+    age = with_interval(pl.DataFrame({"numerator": [5.0], "denominator": [2.0], "value": [2.5]}),
+                        load_catalogue().kpi("exception_age_days"))
+    assert age["lo"][0] is None
