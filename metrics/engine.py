@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 import narwhals as nw
 import polars as pl
 
-from core.contract import TABLES, contract_schema
+from core.contract import CONTACT_CHANNELS, HANDLED_BY, TABLES, contract_schema
 from metrics.catalogue import Catalogue, RuleSet, load_catalogue, load_rules
 from metrics.causes import RULES, attribute
-from metrics.context import Context
+from metrics.context import Context, with_dim
+from metrics.costs import Costs
 from metrics.portable import Backend, Frame, PolarsBackend, period_start
 from metrics.units import SNAPSHOT_UNIT_SETS, UNIT_SET_FUNCTIONS, units
 
@@ -169,3 +170,66 @@ def causes(tables: dict[str, pl.DataFrame] | Context | None, as_of: dt.datetime,
     """contact_id, cause, avoidable for every WISMO contact known at as-of, sorted by contact_id."""
     ctx = tables if isinstance(tables, Context) else context(tables, as_of, rules=rules, backend=backend)
     return ctx.backend.collect(attribute(ctx)).sort("contact_id")
+
+
+# ---- what WISMO demand costs (issue 20, part 1), from the same engine ------------------------------------
+
+# id → (what is summed, what it is divided by): a money total with its contacts, or money per shipped order
+COST_MEASURES = {"wismo_cost": ("cost", "contacts"), "avoidable_wismo_cost": ("avoidable_cost", "avoidable"),
+                 "avoidable_cost_per_100": ("avoidable_cost", "shipped")}
+
+
+def cost_figures(tables: dict[str, pl.DataFrame] | Context | None, request: Request, costs: Costs,
+                 rules: RuleSet | None = None, backend: Backend | None = None) -> pl.DataFrame:
+    """The money measures in ``request.kpis`` (COST_MEASURES) as KPI rows. ``wismo_cost``: what the WISMO contacts
+    created in the period cost (numerator) and how many they were (denominator); ``avoidable_wismo_cost``: the
+    same over the avoidable ones; for both, value is the money. ``avoidable_cost_per_100``: avoidable cost /
+    KPI 1's shipped orders (value per order, shown ×100 like the per-100 KPIs). A contact costs the governed
+    amount for its channel and handler (metrics/costs.py); the cut is its order's, as for the causes."""
+    ctx = tables if isinstance(tables, Context) else context(tables, request.as_of, request.grain, rules, backend)
+    ctx = ctx if ctx.grain == request.grain else ctx.at_grain(request.grain)
+    wanted = [k for k in request.kpis if k in COST_MEASURES]
+    rates = ctx.backend.frame(pl.DataFrame([{"contact_channel": c, "handled_by": h, "rate": costs.rate(c, h)}
+                                            for c in CONTACT_CHANNELS for h in HANDLED_BY]))
+    c = ctx.known("contacts").filter(nw.col("reason") == "order_status").select(
+        "contact_id", "order_id", "created_at", "channel", "handled_by")
+    c = (ctx.attach_order_dims(c).join(attribute(ctx).select("contact_id", "avoidable"), on="contact_id", how="left")
+         .join(rates, on=["contact_channel", "handled_by"], how="left")
+         .with_columns(nw.col("rate").fill_null(0.0), hit=nw.col("avoidable").fill_null(False)))
+    c = c.with_columns(avoidable_cost=nw.when(nw.col("hit")).then(nw.col("rate")).otherwise(0.0),
+                       avoidable_n=nw.when(nw.col("hit")).then(1).otherwise(0))
+    c = request.filters.apply(with_dim(c, request.cut)).with_columns(
+        period_start=period_start(nw.col("created_at"), ctx.grain))
+    keys = ["period_start"] if request.cut == "all" else ["period_start", "dim"]
+    df = ctx.backend.collect(c.group_by(*keys).agg(
+        nw.col("rate").sum().alias("cost"), nw.len().alias("contacts"),
+        nw.col("avoidable_cost").sum(), nw.col("avoidable_n").sum().alias("avoidable")))
+    if request.cut == "all":
+        df = df.with_columns(dim=pl.lit("all"))
+    df = df.with_columns(pl.col("period_start").dt.replace_time_zone(None).dt.date(), pl.col("dim").cast(pl.String))
+    shipped = compute(ctx, Request(as_of=request.as_of, grain=request.grain, cut=request.cut,
+                                   kpis=("wismo_contact_rate",), filters=request.filters)).select(
+        "period_start", pl.col("dimension_value").alias("dim"), pl.col("denominator").alias("shipped"))
+    df = df.join(shipped, on=["period_start", "dim"], how="full", coalesce=True).with_columns(
+        *[pl.col(x).cast(pl.Float64).fill_null(0.0) for x in ("cost", "contacts", "avoidable_cost", "avoidable",
+                                                               "shipped")]).with_columns(
+        pl.col("cost").round(2), pl.col("avoidable_cost").round(2))  # money to the cent
+    if request.filters.start:
+        df = df.filter(pl.col("period_start") >= request.filters.start)
+    if request.filters.end:
+        df = df.filter(pl.col("period_start") <= request.filters.end)
+    parts = []
+    for kid in wanted:
+        num, den = COST_MEASURES[kid]
+        part = df.select("period_start", pl.col("dim").alias("dimension_value"), pl.col(num).alias("numerator"),
+                         pl.col(den).alias("denominator")).filter(
+            (pl.col("numerator") != 0) | (pl.col("denominator") != 0))
+        value = (pl.when(pl.col("denominator") != 0).then(pl.col("numerator") / pl.col("denominator"))
+                 if den == "shipped" else pl.col("numerator"))
+        parts.append(part.with_columns(value=value, kpi=pl.lit(kid), dimension=pl.lit(request.cut)))
+    if not parts:
+        return pl.DataFrame(schema=RESULT_SCHEMA)
+    out = pl.concat([p.select(list(RESULT_SCHEMA)) for p in parts], how="vertical_relaxed")
+    order = {k: i for i, k in enumerate(wanted)}
+    return (out.with_columns(_o=pl.col("kpi").replace_strict(order, return_dtype=pl.Int32))
+            .sort("_o", "period_start", "dimension_value").drop("_o").cast(RESULT_SCHEMA))  # type: ignore[arg-type]  # as in compute

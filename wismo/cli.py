@@ -17,11 +17,13 @@ from alerts.channels import configured
 from alerts.service import run as run_alerts
 from metrics import views
 from metrics.catalogue import load_catalogue
-from metrics.engine import Request, compute
+from metrics.costs import default_costs
+from metrics.engine import COST_MEASURES, Request, compute, context, cost_figures
 from metrics.engine import causes as attribute
 from metrics.engines import open_backend
 from reporting.brief import gather
 from reporting.render import render
+from services import governed
 from services.demo import DemoConfig, generate, write
 from services.loading import counts, run_checks, spreadsheet_safe, utcnow
 from services.refresh import coverage, ensure_current
@@ -250,7 +252,7 @@ def check(
 def _kpi_text(df: pl.DataFrame, fmt: str) -> str:
     """The exact output format of ``wismo kpis`` (kept stable: acceptance checks read it)."""
     cat = load_catalogue()
-    scaled = {k.id for k in cat.kpis if cat.measure(k.numerator).scale != 1}
+    scaled = {k.id for k in cat.kpis if cat.measure(k.numerator).scale != 1} | set(COST_MEASURES)  # not counts
     out = df.with_columns(
         period_start=pl.col("period_start").dt.strftime("%Y-%m-%d"),
         numerator=pl.when(pl.col("kpi").is_in(list(scaled))).then(pl.col("numerator").cast(pl.String))
@@ -281,28 +283,41 @@ def kpis(
                                                                  "PostgreSQL store); default WISMO_ENGINE or "
                                                                  "polars.")] = None,
     kpi: Annotated[list[str] | None, typer.Option("--kpi", help="Only this KPI or supporting measure (repeatable), "
-                                                                "e.g. ontime_delivery, stale_in_transit, "
-                                                                "avoidable_wismo_rate; default: the ten below.")]
+                                                                "e.g. ontime_delivery, feed_conflict_rate, "
+                                                                "status_message_accuracy, notice_split, "
+                                                                "avoidable_wismo_cost; default: the ten below.")]
     = None,
 ) -> None:
     """The eight KPIs plus wismo_agent_contact_rate and avoidable_wismo_share, per period and dimension
-    (or the KPIs named with --kpi, any of the catalogue's).
+    (or the measures named with --kpi: any of the catalogue's, or the money measures wismo_cost,
+    avoidable_wismo_cost and avoidable_cost_per_100).
 
     CSV columns: kpi,period_start,dimension,dimension_value,numerator,denominator,value.
     A row per KPI, period and dimension value with a non-zero numerator or denominator;
-    value is empty when the denominator is 0."""
+    value is empty when the denominator is 0. For wismo_cost and avoidable_wismo_cost the numerator is
+    the money, the denominator the contacts it sums and the value the money; costs are the store's
+    governed ones (the defaults in metrics/costs.yaml with --source)."""
     when = as_of(at)
     assert when is not None
     url = settings().database_url
     cat = load_catalogue()
+    known = [c.id for c in cat.kpis] + list(COST_MEASURES)
     for k in kpi or []:
-        if k not in {c.id for c in cat.kpis}:
-            raise typer.BadParameter(f"unknown KPI {k!r}; known: {', '.join(c.id for c in cat.kpis)}",
-                                     param_hint="--kpi")
+        if k not in known:
+            raise typer.BadParameter(f"unknown KPI {k!r}; known: {', '.join(known)}", param_hint="--kpi")
+    asked = tuple(kpi or ())
+    money = tuple(k for k in asked if k in COST_MEASURES)
     try:
         be = open_backend(engine(engine_name), store_url=url, source=source)
-        df = compute(inputs(be, source, url), Request(as_of=when, grain=grain, cut=by, kpis=tuple(kpi or ())),
-                     backend=be)
+        ctx = context(inputs(be, source, url), when, grain, backend=be)
+        parts = []
+        if not money or len(money) < len(asked):
+            parts.append(compute(ctx, Request(as_of=when, grain=grain, cut=by,
+                                              kpis=tuple(k for k in asked if k not in COST_MEASURES))))
+        if money:
+            rates = default_costs() if source else governed.costs(store())
+            parts.append(cost_figures(ctx, Request(as_of=when, grain=grain, cut=by, kpis=money), rates))
+        df = pl.concat(parts)
     except (SourceError, ValueError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
