@@ -18,8 +18,7 @@ from typing import Any
 import polars as pl
 
 from metrics import views
-from metrics.catalogue import Target, load_catalogue
-from metrics.scenarios import coverage
+from metrics.catalogue import Kpi, Target, load_catalogue
 from metrics.views import View
 from services import figures, governed
 from store import queries
@@ -61,13 +60,15 @@ class Inputs:
     inventory: tuple[float | None, str, Target]  # value, status, target in force (the reporting week)
     activation: tuple[int, int, int, int] | None  # carriers monitored, carriers, late, decided (newest week)
     escalation_named: int
-    scenarios: pl.DataFrame  # metrics.scenarios.coverage over the newest weeks
+    scenarios: pl.DataFrame  # the network's scenario coverage over the newest weeks (scenario_frame)
     coverage_green: float  # the notification-coverage target in force
     peak: list[dict[str, Any]]
     deflection_figures: int
     checks: tuple[int, int] | None  # newest load's rules: passed, total
     audit_intact: bool
     activation_week: str = ""
+    # status messages the source of truth supported over the newest weeks: value, status, target in force
+    accuracy: tuple[float | None, str, Target] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -79,10 +80,18 @@ def judge(i: Inputs) -> dict[str, Answer]:
         + ("; every KPI and control has one Accountable and a Responsible" if not i.raci_gaps
            else f"; RACI incomplete for {gaps}"),
         i.owner_named and not i.raci_gaps, judgement="whether the owner has authority across the functions")
-    out["Q02"] = Answer(
-        f"source-of-truth hierarchy recorded as version {i.truth_version} for {i.truth_facts} facts"
-        if i.truth_version else "no source-of-truth hierarchy recorded yet (the proposal on this page is unconfirmed)",
-        i.truth_version is not None, judgement="whether status messages are generated from it")
+    recorded = (f"source-of-truth hierarchy recorded as version {i.truth_version} for {i.truth_facts} facts"
+                if i.truth_version else
+                "no source-of-truth hierarchy recorded yet (the proposal on this page is unconfirmed)")
+    acc = load_catalogue().kpi("status_message_accuracy")
+    if i.accuracy is not None and i.accuracy[0] is not None:
+        value, status, target = i.accuracy
+        out["Q02"] = Answer(f"{recorded}; status messages it supported when sent: {acc.display(value)} (target ≥ "
+                            f"{acc.display(target.green)})", i.truth_version is not None and status == "green",
+                            i.period, "whether status messages are generated from it")
+    else:
+        out["Q02"] = Answer(recorded, i.truth_version is not None,
+                            judgement="whether status messages are generated from it")
     if i.contacts:
         share = i.linked / i.contacts
         out["Q03"] = Answer(f"{share:.0%} of {i.contacts:,} WISMO contacts carry a cause code (the rest name no order)",
@@ -162,15 +171,14 @@ def gather(store: Store, *, owner_named: bool, raci: list[dict[str, Any]], truth
         recent = (queries.cause_contacts(store).filter((pl.col("created_at") >= since) & (pl.col("created_at") < until))
                   .group_by("cause").len())
         causes = dict(recent.iter_rows())
-        tables = {t: queries.rows_since(store, t, c, since - dt.timedelta(days=30) if t == "shipments" else since)
-                  for t, c in (("shipments", "label_created_at"), ("order_lines", "outcome_at"),
-                               ("notifications", "sent_at"), ("contacts", "created_at"))}
-        scen = coverage(tables, until, since, governed.rules(store).thresholds.notify_window_hours,
-                        queries.exception_facts(store))
+        weeks = View(grain="week", start=first, end=period)
+        scen = scenario_frame(figures.scenario_matrix(store, weeks, "node"))
         tile = figures.tiles(store, week, period, ["inventory_accuracy"])[0]
         inventory = (tile.value, tile.status, tile.target)
+        accuracy = window_value(figures.figures(store, ["status_message_accuracy"], weeks),
+                                load_catalogue().kpi("status_message_accuracy"), targets["status_message_accuracy"])
     else:
-        words, causes, scen = "", {}, coverage_empty()
+        words, causes, scen, accuracy = "", {}, coverage_empty(), None
         inventory = (None, "none", targets["inventory_accuracy"])
     act = queries.kpi_rows(store, "week", "carrier").filter(pl.col("kpi") == "tracking_activation_ontime")
     carriers = queries.dimension_values(store)["carrier"]
@@ -195,7 +203,28 @@ def gather(store: Store, *, owner_named: bool, raci: list[dict[str, Any]], truth
         coverage_green=targets["notification_coverage"].green, peak=peak,
         deflection_figures=queries.kpi_count(store, ("wismo_agent_contact_rate", "avoidable_wismo_rate"), "week",
                                              "all"),
-        checks=checks, audit_intact=audit_intact)
+        checks=checks, audit_intact=audit_intact, accuracy=accuracy)
+
+
+def scenario_frame(matrix: pl.DataFrame) -> pl.DataFrame:
+    """The network's rows of the scenario matrix (figures.scenario_matrix) as the evidence reads them."""
+    cat = load_catalogue()
+    net = matrix.filter((pl.col("dimension_value") == "all") & pl.col("value").is_not_null())  # no data: not judged
+    keys = {k.id: (k.scenario, k.title.split(": ", 1)[-1].capitalize()) for k in cat.scenarios}
+    return pl.DataFrame([{"scenario": keys[r["kpi"]][0], "triggered": int(r["decided"]), "decided": int(r["decided"]),
+                          "covered": int(r["covered"]), "label": keys[r["kpi"]][1], "coverage": r["value"]}
+                         for r in net.iter_rows(named=True)], schema=coverage_empty().schema)
+
+
+def window_value(rows: pl.DataFrame, kpi: Kpi, target: Target) -> tuple[float | None, str, Target] | None:
+    """A ratio KPI over several periods (Σ numerators / Σ denominators) with its status; None without a figure
+    (or when its inputs are not loaded: every value null)."""
+    judged = rows.filter(pl.col("value").is_not_null())
+    den = float(judged["denominator"].sum()) if judged.height else 0.0
+    if not den:
+        return None
+    value = float(judged["numerator"].sum()) / den
+    return value, kpi.status(value, target), target
 
 
 def coverage_empty() -> pl.DataFrame:

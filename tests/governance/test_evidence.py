@@ -8,8 +8,6 @@ import polars as pl
 
 from governance.evidence import Inputs, contradicted, judge, raci_gaps
 from metrics.catalogue import Target
-from metrics.scenarios import coverage
-from tests.metrics.build import frames, t
 
 TODAY = dt.date(2026, 1, 12)
 
@@ -80,36 +78,14 @@ def test_raci_gaps_name_subjects_without_one_accountable_or_a_responsible():
     assert raci_gaps(raci) == ["control R1"]
 
 
-def test_scenario_coverage_worked_by_hand():
-    """As of 10 Jan, notify window 24 h, since 1 Jan:
-    - S1 shipped 5 Jan 10:00, confirmation 5 Jan 12:00: covered. S2 shipped 6 Jan, confirmation 8 Jan (late):
-      decided (window passed), not covered. S3 shipped 9 Jan 20:00, nothing yet: not decided. → 1 of 2.
-    - Order B: second shipment labelled 3 Jan; a WISMO contact on 3 Jan 13:00 before the partial-shipment notice at
-      15:00: decided, not covered → 0 of 1.
-    - Line L1 backordered 4 Jan, backorder notice 4 Jan 09:00: covered → 1 of 1."""
-    data = frames(
-        shipments=[{"shipment_id": "S1", "order_id": "A1", "label_created_at": "2026-01-05 08:00",
-                    "shipped_at": "2026-01-05 10:00"},
-                   {"shipment_id": "S2", "order_id": "A2", "label_created_at": "2026-01-06 08:00",
-                    "shipped_at": "2026-01-06 10:00"},
-                   {"shipment_id": "S3", "order_id": "A3", "label_created_at": "2026-01-09 18:00",
-                    "shipped_at": "2026-01-09 20:00"},
-                   {"shipment_id": "B1", "order_id": "B", "label_created_at": "2026-01-02 10:00"},
-                   {"shipment_id": "B2", "order_id": "B", "label_created_at": "2026-01-03 10:00"}],
-        notifications=[{"notification_id": "N1", "order_id": "A1", "notification_type": "shipment_confirmation",
-                        "sent_at": "2026-01-05 12:00", "status": "sent", "channel": "email"},
-                       {"notification_id": "N2", "order_id": "A2", "notification_type": "shipment_confirmation",
-                        "sent_at": "2026-01-08 12:00", "status": "sent", "channel": "email"},
-                       {"notification_id": "N3", "order_id": "B", "notification_type": "partial_shipment",
-                        "sent_at": "2026-01-03 15:00", "status": "sent", "channel": "email"},
-                       {"notification_id": "N4", "order_id": "C", "notification_type": "backorder",
-                        "sent_at": "2026-01-04 09:00", "status": "delivered", "channel": "sms"}],
-        contacts=[{"contact_id": "K1", "order_id": "B", "created_at": "2026-01-03 13:00"}],
-        order_lines=[{"order_id": "C", "line_id": "L1", "line_outcome": "backordered", "outcome_at": "2026-01-04 08:00"}])
-    got = coverage(data, t("2026-01-10 00:00"), t("2026-01-01 00:00"), 24)
-    rows = {r["scenario"]: (r["triggered"], r["decided"], r["covered"]) for r in got.iter_rows(named=True)}
-    assert rows["standard_transit"] == (3, 2, 1) and rows["split_shipment"] == (1, 1, 0) and rows["backorder"] == (1, 1, 1)
-    assert rows["delay"] == (0, 0, 0) and got.filter(pl.col("scenario") == "delay")["coverage"][0] is None
+def test_status_message_accuracy_backs_the_hierarchy():
+    """Q02 with the messages' figure: recorded and 99 % supported (≥ 98 %) backs a yes; recorded but 90 %
+    (red against 95 %) does not: a hierarchy nobody's messages follow is not a control."""
+    target = Target(green=0.98, red=0.95)
+    good = judge(inputs(accuracy=(0.99, "green", target)))["Q02"]
+    assert good.supports_yes is True and good.text == ("source-of-truth hierarchy recorded as version 3 for 7 facts; "
+                                                       "status messages it supported when sent: 99.0% (target ≥ 98.0%)")
+    assert judge(inputs(accuracy=(0.90, "red", target)))["Q02"].supports_yes is False
 
 
 def test_the_workspace_answers_all_ten_on_a_small_store(store):

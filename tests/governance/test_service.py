@@ -25,7 +25,8 @@ def test_seeded_with_the_briefs_questions_and_risks(gov):
     g = Governance(gov, VIEWER)
     assert [q["id"] for q in g.checklist()] == [f"Q{i:02d}" for i in range(1, 11)]
     assert {q["status"] for q in g.checklist()} == {"not_assessed"}
-    assert len(g.risks()) == 6 and g.risks()[2]["kpis"] == ["tracking_activation_ontime", "exception_age_days"]
+    assert len(g.risks()) == 6 and g.risks()[2]["kpis"] == ["tracking_activation_ontime", "feed_conflict_rate",
+                                                            "exception_age_days"]
     assert [(a["action"], a["entity"]) for a in g.audit()] == [
         ("seed", "workspace"), ("seed", "peak_review"), ("seed", "raci")]
     assert [p["id"] for p in g.peak_review()] == ["P1", "P2", "P3", "P4", "P5", "P6"]
@@ -174,7 +175,7 @@ def test_raci_is_seeded_and_editable_by_editors(gov):
            if (r["subject_kind"], r["subject_id"]) == ("kpi", "tracking_activation_ontime")}
     assert act == {"carrier_management": "R", "retail": "A", "it_digital": "C", "fulfillment": "I",
                    "inventory": "I", "customer_care": "I"}
-    assert len(g.raci()) == (8 + 6) * 6
+    assert len(g.raci()) == (8 + 2 + 6) * 6  # the eight KPIs, message accuracy and feed conflicts, six controls
     assert g.responsible("control", "R4") == ["inventory"]
     with pytest.raises(PermissionError):
         g.set_raci("kpi", "tracking_activation_ontime", "fulfillment", "C")
