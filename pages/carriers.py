@@ -36,11 +36,11 @@ def milestone_sla(carrier: str) -> None:
               border=True, help="Hours from a scan to its arrival with us, this period.")
     c4.metric("Stale after", f"{m.stale_hours:g} h", border=True,
               help="Hours without a scan before a shipment in transit counts as stale.")
-    st.caption(f"Escalation: {md(m.escalation) or 'not named (set it on the Governance page)'}")
-    feeds(carrier, period, m.escalation)
+    st.caption(f"Escalation (late scans, feed conflicts): {md(m.escalation) or 'not named (set it on the Governance page)'}")
+    feeds(carrier, period)
 
 
-def feeds(carrier: str, period: dt.date, escalation: str) -> None:
+def feeds(carrier: str, period: dt.date) -> None:
     """What the carrier's feed and the order system disagreed on, and the messages it did not support."""
     conflicts, messages = data.feed_checks(page.run, carrier=carrier, period=period, grain=page.view.grain)
     st.markdown("**Feed conflicts** — shipments handed over in the period whose carrier scans and order-system "
@@ -48,12 +48,13 @@ def feeds(carrier: str, period: dt.date, escalation: str) -> None:
     if conflicts.height == 0:
         st.caption("None in the period.")
     else:
-        st.dataframe(conflict_counts(conflicts).with_columns(words("kind")), hide_index=True, key="conflict_kinds", column_config={
-            "kind": st.column_config.TextColumn("Disagreement", width="large"), "shipments": "Shipments"})
-        st.caption(f"Escalate to {md(escalation)}." if escalation
-                   else "No escalation contact named for this carrier: set one on the Governance page.")
+        st.dataframe(conflict_counts(conflicts).with_columns(words("kind")).select("shipments", "kind"),
+                     hide_index=True, key="conflict_kinds", column_config={
+                         "shipments": st.column_config.NumberColumn("Shipments", width=80),
+                         "kind": st.column_config.TextColumn("Disagreement", width="large")})
         order_list(conflicts.select("order_id", "shipment_id", "what", "handed_over_at"), "conflict_list", {
-            "order_id": "Order", "shipment_id": "Shipment", "what": st.column_config.TextColumn("What disagrees", width="large"),
+            "order_id": "Order", "shipment_id": "Shipment",
+            "what": st.column_config.TextColumn("What disagrees", width="large"),
             "handed_over_at": st.column_config.DatetimeColumn("Handed over (UTC)", format="D MMM YYYY, HH:mm")})
         download(conflicts.drop("what"), f"feed_conflicts_{carrier}_{period}", "dl_conflicts")
     st.markdown("**Status messages not supported by the source of truth** — sent before (or without) the fact "

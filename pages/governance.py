@@ -383,7 +383,8 @@ def peak_readiness() -> None:
     m4.metric("Projected WISMO cost", money(totals[3]), border=True,
               help="Each cause's projected contacts × what one of its recent contacts cost on average, by channel "
                    "and handler (the governed costs above).")
-    m5.metric("Cost after the fix", money(totals[4]), delta=f"{totals[4] - totals[3]:,.2f} {rates_in_force.currency}",
+    m5.metric("Cost after the fix", money(totals[4]), delta=(f"{totals[4] - totals[3]:,.2f} {rates_in_force.currency}"
+                                                     if abs(totals[4] - totals[3]) >= 0.005 else None),
               delta_color="inverse", border=True)
     st.caption(f"At {peak_orders:,} shipped orders and {minutes:g} minutes per agent contact, from the WISMO contacts "
                "per shipped order by cause, the agent-handled share and the average cost of a contact of the last 4 "
