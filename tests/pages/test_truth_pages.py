@@ -25,7 +25,7 @@ def test_the_carrier_page_counts_conflicts_and_lists_unsupported_messages(app_en
     make_store(app_env, DATA, STORE_AS_OF)
     at = run_page("carriers", kpi="feed_conflict_rate", carrier_detail="C1")
     assert not at.exception, [e.message for e in at.exception]
-    kinds = dict(frame_of(at, "kind").rows())
+    kinds = {k: n for n, k in frame_of(at, "kind").rows()}
     # C1 in the week of 2 Mar: S2, S3 (two kinds) and S4 (two kinds)
     assert kinds == {"Delivered in the order system, no carrier delivered scan": 1,
                      "Scanned delivered by the carrier, not delivered in the order system": 1,
