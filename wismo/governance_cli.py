@@ -98,8 +98,10 @@ def governance_close_action(
 
 @gov_app.command("set-threshold")
 def governance_set_threshold(
-    name: Annotated[str, typer.Argument(help="activation_sla_hours, stale_scan_hours, notify_window_hours or "
-                                             "repeat_window_days.")],
+    name: Annotated[str, typer.Argument(help="activation_sla_hours, stale_scan_hours, notify_window_hours, "
+                                             "repeat_window_days, or a communication scenario's deadline: "
+                                             "transit_notice_hours, split_notice_hours, backorder_notice_hours, "
+                                             "pickup_notice_hours.")],
     value: Annotated[float, typer.Argument(help="The new value.")],
     reason: Annotated[str, typer.Option(help="Why: kept on the audit trail.")],
 ) -> None:
@@ -107,6 +109,25 @@ def governance_set_threshold(
     with refused():
         version = governance().set_thresholds(reason=reason, **{name: value})
     typer.echo(f"thresholds version {version}: {name} = {value}; figures refreshed")
+
+
+@gov_app.command("set-truth")
+def governance_set_truth(
+    fact: Annotated[str, typer.Argument(help="shipped, in_transit, out_for_delivery, delivered, exception, "
+                                             "order_status or inventory.")],
+    sources: Annotated[str, typer.Option(help="The sources believed, most trusted first, comma-separated: "
+                                              "carrier_scan, order_system, warehouse, inventory_system, care.")],
+    tolerance: Annotated[float, typer.Option(help="Hours within which two sources agree (0–168).")],
+    reason: Annotated[str, typer.Option(help="Why: kept on the audit trail.")],
+) -> None:
+    """Record which source is believed for one fact (admin only): a new, audited version of the source-of-truth
+    hierarchy and of the rule set; the feed-conflict and message-accuracy figures are recomputed."""
+    with refused():
+        version = governance().set_source_of_truth(
+            {fact: {"sources": [x.strip() for x in sources.split(",") if x.strip()], "tolerance_hours": tolerance}},
+            reason=reason)
+    typer.echo(f"source-of-truth version {version}: {fact} believed from {sources} within {tolerance:g} h; "
+               "figures refreshed")
 
 
 @gov_app.command("set-cost")

@@ -96,3 +96,19 @@ def test_an_admin_records_the_hierarchy_a_new_rule_version_and_new_figures(app_e
     assert value() == [5.0]  # M3 is now supported (test_truth.py)
     assert gov.source_of_truth()[1] == truth | {"delivered": {"sources": ["order_system"], "tolerance_hours": 24.0}}
     assert gov.audit()[-1]["action"] == "set source_of_truth"
+
+
+def test_the_cli_records_the_hierarchy_and_refuses_an_unknown_source(app_env):  # noqa: F811
+    from typer.testing import CliRunner
+
+    from wismo.cli import app
+
+    make_store(app_env, DATA, STORE_AS_OF)
+    runner = CliRunner()
+    ok = runner.invoke(app, ["governance", "set-truth", "delivered", "--sources", "order_system", "--tolerance", "12",
+                             "--reason", "lockers are confirmed by the order system"])
+    assert ok.exit_code == 0, ok.output
+    assert "delivered believed from order_system within 12 h" in ok.output
+    bad = runner.invoke(app, ["governance", "set-truth", "delivered", "--sources", "pigeon", "--tolerance", "12",
+                              "--reason", "x"])
+    assert bad.exit_code != 0 and "sources are one or more of carrier_scan" in bad.output
