@@ -148,8 +148,8 @@ def gather(store: Store, week: str | None = None, today: dt.date | None = None, 
                       views.CAUSE_LABELS)
     worst = {d: _worst(store, view, d, period) for d in ("node", "carrier")}
     trust = _trust(store, view, period, missing)
-    week = View(grain="week", start=period, end=period)
-    scenarios = views.scenario_line(figures.scenario_matrix(store, week, "node"), governed.targets(store))
+    the_week = View(grain="week", start=period, end=period)
+    scenarios = views.scenario_line(figures.scenario_matrix(store, the_week, "node"), governed.targets(store))
     open_now = views.backlog(figures.exception_facts(store), as_of)
     buckets = views.bucket_counts(open_now)
     loads = _week_loads(store, period, as_of)

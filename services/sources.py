@@ -10,12 +10,11 @@ from pathlib import Path
 
 import polars as pl
 
-from core.contract import TABLES
+from core.contract import MAX_TEXT, TABLES, contract_schema
 from core.dataset import ROW, FileProblem, discover, read_raw
 from data_checks.parse import parse_table
 from metrics.engines import holds_tables
 from metrics.portable import Backend
-from store import bulk, open_store
 
 
 class SourceError(Exception):
@@ -23,11 +22,17 @@ class SourceError(Exception):
 
 
 def read_folder(folder: Path) -> dict[str, pl.DataFrame]:
-    """Parse a folder's files into contract types (no load checks: use ``wismo check`` for those)."""
+    """Parse a folder's files into contract types (no load checks: use ``wismo check`` for those). A Parquet
+    file whose columns already carry the contract's types (or cast to them without loss) is read as it is;
+    any other file goes through the load's text parser, which names the row and column it cannot parse."""
     out = {}
     try:
-        files = discover(folder)
+        files = discover(folder, digest=False)
         for src in files:
+            direct = typed_parquet(src.path, src.table) if src.format == "parquet" else None
+            if direct is not None:
+                out[src.table] = direct
+                continue
             typed, findings = parse_table(TABLES[src.table], read_raw(src), str(src.path))
             bad = [f for f in findings if f.severity == "blocking" and not f.passed]
             if bad:
@@ -40,7 +45,58 @@ def read_folder(folder: Path) -> dict[str, pl.DataFrame]:
     return out
 
 
+def typed_parquet(path: Path, table: str) -> pl.DataFrame | None:
+    """The table's contract columns straight from a Parquet file, each of the contract's type or cast to it
+    without loss (narrower integers, floats, categoricals, timestamps of any unit and zone → UTC µs; a timestamp
+    without a zone is read as UTC, as the text path reads one without an offset). None — read it as text —
+    when a required column is missing or a column's type is not one of those."""
+    try:
+        have = pl.scan_parquet(path).collect_schema()
+    except Exception:  # noqa: BLE001 - unreadable here: the text path says why, naming the file
+        return None
+    cols = []
+    for column in TABLES[table].columns:
+        if column.name not in have:
+            if column.optional:
+                continue
+            return None
+        expr = _lossless(pl.col(column.name), have[column.name], contract_schema(table)[column.name])
+        if expr is None:
+            return None
+        cols.append(expr.alias(column.name))
+    try:
+        df = pl.scan_parquet(path).select(cols).collect()
+    except pl.exceptions.PolarsError:  # a value out of range for a strict cast: the text path names it
+        return None
+    # what the text path would refuse or read otherwise: inf/NaN, overlong text (refused, named there); blank
+    # text (null there)
+    floats = [n for n, t in df.schema.items() if t == pl.Float64]
+    texts = [n for n, t in df.schema.items() if t == pl.String]
+    bad = df.select(pl.any_horizontal(*[(~pl.col(n).is_finite()).any() for n in floats] or [pl.lit(False)]),
+                    pl.any_horizontal(*[(pl.col(n).str.len_chars() > MAX_TEXT).any() for n in texts] or [pl.lit(False)]))
+    if bad.row(0) != (False, False):
+        return None
+    return df.with_columns(pl.when(pl.col(n).str.strip_chars() != "").then(pl.col(n)).alias(n) for n in texts)
+
+
+def _lossless(col: pl.Expr, got: pl.DataType, want: pl.DataType) -> pl.Expr | None:
+    if got == want:
+        return col
+    if want == pl.String and isinstance(got, (pl.String, pl.Categorical, pl.Enum)):
+        return col.cast(pl.String)
+    if want == pl.Int64 and got.is_integer():
+        return col.cast(pl.Int64, strict=True)
+    if want == pl.Float64 and got.is_numeric():
+        return col.cast(pl.Float64)
+    if isinstance(want, pl.Datetime) and isinstance(got, pl.Datetime):
+        zoned = col.dt.convert_time_zone("UTC") if got.time_zone else col.dt.replace_time_zone("UTC")
+        return zoned.dt.cast_time_unit("us")
+    return None
+
+
 def read_store(url: str) -> dict[str, pl.DataFrame]:
+    from store import bulk, open_store  # only when the input is a database: a folder needs no SQLAlchemy
+
     store = open_store(url)
     return {t: bulk.read_table(store, t) for t in TABLES}
 

@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 
 from alerts.channels import configured
 from alerts.service import run as run_alerts
 from metrics import views
-from metrics.catalogue import load_catalogue
-from metrics.costs import default_costs
-from metrics.engine import COST_MEASURES, Request, compute, context, cost_figures
-from metrics.engine import causes as attribute
-from metrics.engines import open_backend
 from reporting.brief import gather
 from reporting.render import render
-from services import governed
 from services.demo import DemoConfig, generate, write
 from services.loading import counts, run_checks, spreadsheet_safe, utcnow
 from services.refresh import coverage, ensure_current
-from services.sources import SourceError, inputs
 from store import queries
 from store.db import schema_revision
 from wismo.context import (
@@ -44,6 +35,7 @@ from wismo.context import (
     settings,
     store,
 )
+from wismo.figures_cli import causes, kpis
 from wismo.governance_cli import gov_app
 from wismo.import_cli import check_mapped, import_app, load_mapped, mapping_app
 
@@ -56,6 +48,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(gov_app, name="governance")
 app.add_typer(import_app, name="import")
 app.add_typer(mapping_app, name="mapping")
+app.command()(kpis)
+app.command()(causes)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = Path("data/demo")
@@ -247,111 +241,6 @@ def check(
         typer.echo(f"rejects: {rejects}")
     if not report.ok:
         raise typer.Exit(EXIT_REFUSED)
-
-
-def _kpi_text(df: pl.DataFrame, fmt: str) -> str:
-    """The exact output format of ``wismo kpis`` (kept stable: acceptance checks read it)."""
-    cat = load_catalogue()
-    scaled = {k.id for k in cat.kpis if cat.measure(k.numerator).scale != 1} | set(COST_MEASURES)  # not counts
-    out = df.with_columns(
-        period_start=pl.col("period_start").dt.strftime("%Y-%m-%d"),
-        numerator=pl.when(pl.col("kpi").is_in(list(scaled))).then(pl.col("numerator").cast(pl.String))
-        .otherwise(pl.col("numerator").cast(pl.Int64).cast(pl.String)),
-        denominator=pl.col("denominator").cast(pl.Int64).cast(pl.String),
-    )
-    if fmt == "json":
-        recs = out.with_columns(numerator=df["numerator"], denominator=df["denominator"].cast(pl.Int64)).to_dicts()
-        for r in recs:
-            if r["kpi"] not in scaled:
-                r["numerator"] = int(r["numerator"])
-        return json.dumps(recs, indent=1)
-    if fmt == "table":
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
-            return str(out)
-    return out.write_csv()
-
-
-@app.command()
-def kpis(
-    at: Annotated[str, typer.Option("--as-of", help="Use only what was known at this time (ISO 8601).")],
-    source: Annotated[str | None, typer.Option(help="A folder of contract files or a database URL "
-                                                    "(default: the configured store).")] = None,
-    grain: Annotated[str, typer.Option(help="day, week or month.")] = "week",
-    by: Annotated[str, typer.Option(help="all, node or carrier (or channel: the order's sales channel).")] = "all",
-    fmt: Annotated[str, typer.Option("--format", help="csv, json or table.")] = "csv",
-    engine_name: Annotated[str | None, typer.Option("--engine", help="polars, duckdb, spark or pushdown (inside the "
-                                                                 "PostgreSQL store); default WISMO_ENGINE or "
-                                                                 "polars.")] = None,
-    kpi: Annotated[list[str] | None, typer.Option("--kpi", help="Only this KPI or supporting measure (repeatable), "
-                                                                "e.g. ontime_delivery, feed_conflict_rate, "
-                                                                "status_message_accuracy, notice_split, "
-                                                                "avoidable_wismo_cost; default: the ten below.")]
-    = None,
-) -> None:
-    """The eight KPIs plus wismo_agent_contact_rate and avoidable_wismo_share, per period and dimension
-    (or the measures named with --kpi: any of the catalogue's, or the money measures wismo_cost,
-    avoidable_wismo_cost and avoidable_cost_per_100).
-
-    CSV columns: kpi,period_start,dimension,dimension_value,numerator,denominator,value.
-    A row per KPI, period and dimension value with a non-zero numerator or denominator;
-    value is empty when the denominator is 0. For wismo_cost and avoidable_wismo_cost the numerator is
-    the money, the denominator the contacts it sums and the value the money; costs are the store's
-    governed ones (the defaults in metrics/costs.yaml with --source)."""
-    when = as_of(at)
-    assert when is not None
-    url = settings().database_url
-    cat = load_catalogue()
-    known = [c.id for c in cat.kpis] + list(COST_MEASURES)
-    for k in kpi or []:
-        if k not in known:
-            raise typer.BadParameter(f"unknown KPI {k!r}; known: {', '.join(known)}", param_hint="--kpi")
-    asked = tuple(kpi or ())
-    money = tuple(k for k in asked if k in COST_MEASURES)
-    try:
-        be = open_backend(engine(engine_name), store_url=url, source=source)
-        ctx = context(inputs(be, source, url), when, grain, backend=be)
-        parts = []
-        if not money or len(money) < len(asked):
-            parts.append(compute(ctx, Request(as_of=when, grain=grain, cut=by,
-                                              kpis=tuple(k for k in asked if k not in COST_MEASURES))))
-        if money:
-            rates = default_costs() if source else governed.costs(store())
-            parts.append(cost_figures(ctx, Request(as_of=when, grain=grain, cut=by, kpis=money), rates))
-        df = pl.concat(parts)
-    except (SourceError, ValueError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
-    typer.echo(_kpi_text(df, fmt), nl=False)
-
-
-@app.command()
-def causes(
-    at: Annotated[str, typer.Option("--as-of", help="Use only what was known at this time (ISO 8601).")],
-    source: Annotated[str | None, typer.Option(help="A folder of contract files or a database URL "
-                                                    "(default: the configured store).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
-    engine_name: Annotated[str | None, typer.Option("--engine", help="polars, duckdb, spark or pushdown (inside the "
-                                                                 "PostgreSQL store); default WISMO_ENGINE or "
-                                                                 "polars.")] = None,
-) -> None:
-    """The cause of every WISMO contact known at as-of: columns contact_id,cause,avoidable.
-
-    avoidable is true or false, and empty for unlinked contacts."""
-    when = as_of(at)
-    assert when is not None
-    url = settings().database_url
-    try:
-        be = open_backend(engine(engine_name), store_url=url, source=source)
-        df = attribute(inputs(be, source, url), when, backend=be)
-    except (SourceError, ValueError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
-    if fmt == "json":
-        typer.echo(df.write_json())
-        return
-    out = df.with_columns(avoidable=pl.when(pl.col("avoidable")).then(pl.lit("true"))
-                          .when(~pl.col("avoidable")).then(pl.lit("false")))
-    typer.echo(out.write_csv(), nl=False)
 
 
 @db_app.command("status")

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import typer
@@ -25,14 +25,13 @@ from typer.core import TyperGroup
 from core.contract import TABLES
 from core.settings import EngineConfig, Settings
 from data_checks.parse import parse_timestamps
-from data_checks.runner import CheckReport
-from governance.audit import Seal
-from governance.service import Actor, Governance
-from services.loading import counts, load_and_refresh
-from services.refresh import RefreshResult, refresh
-from store import open_store
-from store.db import Store
-from store.errors import explain
+
+if TYPE_CHECKING:  # the commands import what they use when they run: `wismo kpis` never loads the store's
+    # models, the load's checks (Great Expectations), the governance workspace or the brief's renderers
+    from data_checks.runner import CheckReport
+    from governance.service import Actor, Governance
+    from services.refresh import RefreshResult
+    from store.db import Store
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_STALE, EXIT_STORE = 1, 2, 3, 4
 
@@ -45,6 +44,8 @@ class Commands(TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as err:
+            from store.errors import explain
+
             problem = explain(err)
             if problem is None:
                 raise
@@ -60,6 +61,8 @@ def settings() -> Settings:
 
 @cache
 def store() -> Store:
+    from store import open_store
+
     return open_store(settings().database_url)
 
 
@@ -72,6 +75,8 @@ def engine(name: str | None = None) -> EngineConfig:
 
 
 def actor() -> Actor:
+    from governance.service import Actor
+
     s = settings()
     user = s.who()
     return Actor(user, s.role_of(user))
@@ -102,6 +107,9 @@ def require(needed: str, doing: str) -> None:
 def governance() -> Governance:
     """The workspace as the command's user; a change that alters the figures recomputes them with the
     configured engine."""
+    from governance.audit import Seal
+    from governance.service import Governance
+
     gov = Governance(store(), actor(), on_figures_changed=lambda: recompute(None),
                      seal=Seal.configured(store(), settings()))
     gov.seed_if_empty()
@@ -121,6 +129,8 @@ def as_of(value: str | None) -> dt.datetime | None:
 
 
 def recompute(when: dt.datetime | None, engine_name: str | None = None) -> RefreshResult:
+    from services.refresh import refresh
+
     r = refresh(store(), engine(engine_name), as_of=when)
     typer.echo(f"figures refreshed: {r.figures:,} KPI rows, {r.causes:,} contact causes, as-of "
                f"{r.as_of:%Y-%m-%dT%H:%M:%SZ}, rules {r.rule_version}, engine {r.engine}, {r.seconds:.1f} s")
@@ -148,6 +158,8 @@ def print_report(report: CheckReport) -> None:
 
 def load_folder(folder: Path, when: dt.datetime | None) -> None:
     """Check and land ``folder``, then recompute the figures with the configured engine."""
+    from services.loading import counts, load_and_refresh
+
     s = settings()
     typer.echo(f"store: {store().display_url}")
     got = load_and_refresh(folder, store(), user=s.who(), engine=engine(), as_of=when, rejects_dir=s.rejects_dir,

@@ -1,0 +1,64 @@
+"""``--source FOLDER`` reads Parquet with its own types when they are the contract's or cast to them without loss,
+and falls back to the load's text parser (which names row and column) otherwise: the same frames either way."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from services.sources import SourceError, read_folder, typed_parquet
+
+UTC = dt.UTC
+
+
+def carriers(**cols: pl.Series) -> pl.DataFrame:
+    base = {"carrier_id": pl.Series(["C1", "C2"]), "name": pl.Series(["One", " "]),
+            "activation_sla_hours": pl.Series([24, None], dtype=pl.Int16)}
+    return pl.DataFrame(base | cols)
+
+
+def shipments(at: pl.Series) -> pl.DataFrame:
+    return pl.DataFrame({"shipment_id": ["S1"], "order_id": ["O1"], "node_id": ["N1"], "carrier_id": ["C1"],
+                         "service_level": pl.Series(["ground"], dtype=pl.Categorical), "tracking_number": ["T1"],
+                         "label_created_at": at, "shipped_at": at, "delivered_at": pl.Series([None], dtype=at.dtype)})
+
+
+def test_typed_columns_are_read_as_they_are_and_match_the_text_path(tmp_path):
+    """An Int16 SLA becomes Float64 24.0; a blank name becomes null (as the text path reads a blank field); a
+    nanosecond timestamp in Europe/Paris becomes UTC microseconds; a naive one is read as UTC."""
+    typed = tmp_path / "typed"
+    typed.mkdir()
+    carriers().write_parquet(typed / "carriers.parquet")
+    paris = pl.Series([dt.datetime(2026, 3, 2, 10, 0, 0, 123456)]).dt.replace_time_zone("Europe/Paris") \
+        .dt.cast_time_unit("ns")
+    shipments(paris).write_parquet(typed / "shipments.parquet")
+    got = read_folder(typed)
+    assert got["carriers"]["activation_sla_hours"].to_list() == [24.0, None]
+    assert got["carriers"]["name"].to_list() == ["One", None]
+    assert got["shipments"]["label_created_at"].to_list() == [dt.datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC)]
+    assert got["shipments"].schema["label_created_at"] == pl.Datetime("us", "UTC")
+    assert typed_parquet(typed / "shipments.parquet", "shipments") is not None  # no text round trip
+    text = tmp_path / "text"
+    text.mkdir()
+    carriers().with_columns(pl.col("activation_sla_hours").cast(pl.String)).write_csv(text / "carriers.csv")
+    assert read_folder(text)["carriers"].equals(got["carriers"])
+    naive = pl.Series([dt.datetime(2026, 3, 2, 9, 0)])
+    shipments(naive).write_parquet(typed / "shipments.parquet")
+    assert read_folder(typed)["shipments"]["shipped_at"].to_list() == [dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)]
+
+
+def test_other_types_go_through_the_text_parser_which_names_the_column(tmp_path):
+    """Timestamps kept as text: parsed by the load's parser; one that is not a time is refused with its column;
+    an infinite SLA is refused as the text path refuses 'inf'."""
+    shipments(pl.Series(["2026-03-02T10:00:00+01:00"])).write_parquet(tmp_path / "shipments.parquet")
+    assert typed_parquet(tmp_path / "shipments.parquet", "shipments") is None
+    assert read_folder(tmp_path)["shipments"]["shipped_at"].to_list() == [dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)]
+    shipments(pl.Series(["next tuesday"])).write_parquet(tmp_path / "shipments.parquet")
+    with pytest.raises(SourceError, match="column label_created_at"):
+        read_folder(tmp_path)
+    (tmp_path / "shipments.parquet").unlink()
+    carriers(activation_sla_hours=pl.Series([float("inf"), 1.0])).write_parquet(tmp_path / "carriers.parquet")
+    with pytest.raises(SourceError, match="column activation_sla_hours"):
+        read_folder(tmp_path)
