@@ -92,6 +92,36 @@ def bench_metrics(orders: int, work: Path, engines: tuple[str, ...] = ("polars",
     print("   peak memory is the Python process's: Spark's JVM is sized by spark.driver.memory)")
 
 
+def timed(*cmd: object) -> dict:
+    """A command as a user runs it: its own process, imports included (benchmarks/timed.py)."""
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.timed", *map(str, cmd)], cwd=ROOT, capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_commands(orders: int, work: Path) -> None:
+    """What users run, end to end (issue 17): `wismo kpis --source FOLDER --by node` and `wismo causes --source
+    FOLDER` on a Parquet folder, each against the hand-written DuckDB SQL of the same KPIs run as a process in
+    the same run (there is no hand-written SQL of the causes yet: their figure has no ratio)."""
+    print(f"\n## commands end to end, as processes, {orders:,} orders (Parquet folder)")
+    pq = work / "parquet"
+    if not (pq / "orders.parquet").exists():
+        step("demo", orders, pq, "parquet")
+    as_of = DemoConfig(orders=orders).as_of.isoformat()
+    wismo = [sys.executable, "-m", "wismo.entry"]
+    ref = timed(sys.executable, "-m", "benchmarks.steps", "reference", pq, as_of, "node")
+    line("DuckDB hand-written SQL by node (ref)", ref, per_row=False)
+    for engine in ("polars", "duckdb"):
+        got = timed(*wismo, "kpis", "--source", pq, "--as-of", as_of, "--by", "node", "--engine", engine)
+        line(f"wismo kpis --by node --engine {engine}", got, ref, per_row=False)
+        print(f"  {'':38} memory {got['peak_mb'] / ref['peak_mb']:5.2f}× the reference's (target ≤ 2×; time ≤ 1.5×)")
+    for engine in ("polars", "duckdb"):
+        line(f"wismo causes --engine {engine}", timed(*wismo, "causes", "--source", pq, "--as-of", as_of,
+                                                      "--engine", engine), per_row=False)
+
+
 def bench_pages(orders: int, work: Path, repeat: int = 3) -> None:
     url = f"sqlite:///{work / 'pages.db'}"
     print(f"\n## page render (server side, warm caches), {orders:,} orders")
@@ -109,7 +139,8 @@ def bench_pages(orders: int, work: Path, repeat: int = 3) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--orders", type=int, default=1_000_000)
-    p.add_argument("--only", default="demo,load,metrics,pages", help="comma-separated: demo,load,metrics,pages")
+    p.add_argument("--only", default="demo,load,metrics,commands,pages",
+                   help="comma-separated: demo,load,metrics,commands,pages")
     p.add_argument("--work", type=Path, default=None, help="keep the generated files here")
     p.add_argument("--engines", default="polars,polars-streaming,duckdb,spark,pushdown", help="metrics: which engines")
     args = p.parse_args()
@@ -122,6 +153,8 @@ def main() -> None:
             bench_demo_and_load(args.orders, work)
         if "metrics" in only:
             bench_metrics(args.orders, work, tuple(args.engines.split(",")))
+        if "commands" in only:
+            bench_commands(args.orders, work)
         if "pages" in only:
             bench_pages(50_000, work)
             if args.orders > 50_000:

@@ -18,3 +18,7 @@ def main() -> None:
     from wismo.cli import app
 
     app(prog_name="wismo")
+
+
+if __name__ == "__main__":
+    main()
