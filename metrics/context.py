@@ -163,10 +163,17 @@ def _shipments(t: Frame, a: nw.Expr) -> Frame:
 
 
 def _events(t: Frame, a: nw.Expr) -> Frame:
-    """Scans received by as-of; a duplicate (same shipment, status, event_at) counts once, at its
-    earliest received_at."""
-    return t.filter(nw.col("received_at") <= a).group_by("shipment_id", "status", "event_at").agg(
-        nw.col("received_at").min())
+    """Scans received by as-of, duplicates kept: every figure reads scans through a first or last time per
+    shipment (activation, the newest scan, the first delivered scan) or whether one exists, which a later copy of
+    the same scan (same shipment, status and event_at, received later) cannot change. What counts scans — feed
+    latency — collapses copies first (``distinct_events``): "duplicates count once, at their earliest
+    received_at". Collapsing 8 M scans up front cost a third of a 1M-order computation."""
+    return t.filter(nw.col("received_at") <= a).select("shipment_id", "status", "event_at", "received_at")
+
+
+def distinct_events(ev: Frame) -> Frame:
+    """Each scan once, at its earliest received_at (the contract's rule for duplicates)."""
+    return ev.group_by("shipment_id", "status", "event_at").agg(nw.col("received_at").min())
 
 
 def _exceptions(t: Frame, a: nw.Expr) -> Frame:

@@ -20,7 +20,7 @@ import narwhals as nw
 import polars as pl
 
 from metrics.causes import attribute, promise_missed
-from metrics.context import UNASSIGNED, Context, proactive_notices
+from metrics.context import UNASSIGNED, Context, distinct_events, proactive_notices
 from metrics.portable import linear_quantiles, micros_between, period_start
 from metrics.units import CONFLICT_KINDS, exception_notices, fcr_contacts, feed_shipments, status_messages
 
@@ -37,7 +37,7 @@ def contact_causes(ctx: Context) -> pl.DataFrame:
 def event_latency(ctx: Context) -> pl.DataFrame:
     """Feed latency (received_at − event_at, exact to the microsecond) per carrier and period, and over all carriers:
     events, p50 and p90 in hours — computed by the engine; only the groups come back."""
-    ev = ctx.known("tracking_events").join(
+    ev = distinct_events(ctx.known("tracking_events")).join(
         ctx.known("shipments").select("shipment_id", "carrier_id"), on="shipment_id", how="inner"
     ).with_columns(period_start=period_start(nw.col("event_at"), ctx.grain),
                    latency_us=micros_between(nw.col("received_at"), nw.col("event_at")))
