@@ -66,7 +66,14 @@ class Context:
     # ---- what was known at as-of ----------------------------------------------------------------
 
     def known(self, name: str) -> Frame:
-        return self._m(f"known:{name}", lambda: _KNOWN[name](self.table(name), ts(self.as_of)))
+        """A table as known at as-of. An engine that reads its tables where they lie (``filters_in_place``:
+        DuckDB over Parquet files) filters them in every query that reads them instead of copying them first."""
+        key = f"known:{name}"
+        if getattr(self.backend, "filters_in_place", False) and self.backend.table(name) is not None:
+            if key not in self._cache:
+                self._cache[key] = _KNOWN[name](self.table(name), ts(self.as_of))
+            return self._cache[key]
+        return self._m(key, lambda: _KNOWN[name](self.table(name), ts(self.as_of)))
 
     @cached_property
     def sla_values(self) -> list[float]:

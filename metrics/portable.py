@@ -78,6 +78,7 @@ class DuckDBBackend:
     """DuckDB in this process (one machine, larger-than-memory work); session time zone UTC."""
 
     name = "duckdb"
+    filters_in_place = True  # a table read from Parquet is filtered where it lies, not copied (Context.known)
 
     def __init__(self, memory_limit: str | None = None, parquet_folder: Path | None = None,
                  temp_directory: str | None = None) -> None:

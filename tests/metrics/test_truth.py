@@ -171,3 +171,23 @@ def test_the_listings_name_each_conflict_and_each_unsupported_message():  # type
     checks = {r["notification_id"]: (r["decider"], r["recorded_at"]) for r in message_checks(ctx).iter_rows(named=True)}
     assert checks == {"M2": ("carrier_scan", t("2026-03-04 08:05")), "M3": ("carrier_scan", None),
                       "M5": ("warehouse", t("2026-03-02 10:00"))}
+
+
+def test_duckdb_over_parquet_files_gives_the_same_figures(tmp_path):  # type: ignore[no-untyped-def]
+    """DuckDB reading the tables where they lie (Parquet files, filtered in each query rather than copied)
+    against polars on the same rows: every catalogue KPI, by node and by carrier."""
+    import polars as pl
+
+    from metrics.catalogue import load_catalogue
+    from metrics.engine import complete
+    from metrics.portable import DuckDBBackend, PolarsBackend
+
+    for name, df in complete(DATA).items():
+        df.write_parquet(tmp_path / f"{name}.parquet")
+    kpis = tuple(k.id for k in load_catalogue().kpis)
+    for cut in ("node", "carrier"):
+        req = Request(as_of=AS_OF, grain="week", cut=cut, kpis=kpis)
+        want = compute(DATA, req, backend=PolarsBackend())
+        got = compute(None, req, backend=DuckDBBackend(parquet_folder=tmp_path))
+        assert want.height > 20
+        assert got.equals(want), pl.concat([want, got]).unique(keep="none")
