@@ -1,8 +1,9 @@
 """The KPIs written by hand in DuckDB SQL: the benchmark's reference, and an independent second
 implementation of the spec (the benchmark checks that both give the same figures).
 
-Covers KPIs 1–8 and the agent-only rate, by week, cut by node or carrier. Not covered:
-avoidable_wismo_share and the causes (cause attribution is the engine's alone).
+Covers KPIs 1–8 and the agent-only rate, by week, cut by node or carrier, and the cause of every WISMO
+contact (``CAUSES``: the spec's cascade, with the default thresholds). Not covered: avoidable_wismo_share and
+the supporting measures.
 """
 
 from __future__ import annotations
@@ -137,3 +138,84 @@ def run(con, cut: str, as_of: dt.datetime) -> pl.DataFrame:  # type: ignore[no-u
                             denominator=pl.col("denominator").cast(pl.Float64))
             .select("kpi", "period_start", pl.col("d").alias("dimension_value"), "numerator", "denominator")
             .sort("kpi", "period_start", "dimension_value"))
+
+
+# ---- the causes, by hand (issue 17's reference for `wismo causes`; a second implementation of the cascade) ---
+
+CAUSES = """
+WITH w AS (SELECT contact_id, order_id, created_at AS t FROM contacts
+           WHERE created_at <= $as_of AND reason = 'order_status'),
+o AS (SELECT order_id, promised_delivery_date, CASE WHEN cancelled_at <= $as_of THEN cancelled_at END AS cancelled_at
+      FROM orders WHERE placed_at <= $as_of),
+ev AS (SELECT shipment_id, status, event_at, received_at FROM tracking_events WHERE received_at <= $as_of),
+sf AS (SELECT s.shipment_id, s.order_id, s.label_created_at,
+              CASE WHEN s.delivered_at <= $as_of THEN s.delivered_at END AS delivered_at,
+              (SELECT min(received_at) FROM ev WHERE ev.shipment_id = s.shipment_id AND status <> 'info_received')
+                AS activation,
+              (SELECT min(received_at) FROM ev WHERE ev.shipment_id = s.shipment_id AND status = 'delivered')
+                AS delivered_seen,
+              s.label_created_at + to_microseconds(CAST(round(coalesce(c.activation_sla_hours, $sla) * 3600000000)
+                                                        AS BIGINT)) AS deadline
+       FROM shipments s LEFT JOIN carriers c USING (carrier_id) WHERE s.label_created_at <= $as_of),
+cs AS (SELECT w.contact_id, w.t, sf.*,
+              coalesce(sf.delivered_at <= w.t, false) OR coalesce(sf.delivered_seen <= w.t, false) AS delivered_t
+       FROM w JOIN sf USING (order_id) WHERE sf.label_created_at <= w.t),
+notes AS (SELECT order_id, notification_type, sent_at FROM notifications WHERE sent_at <= $as_of AND status <> 'failed'),
+unlinked AS (SELECT contact_id FROM w WHERE order_id IS NULL OR order_id NOT IN (SELECT order_id FROM o)),
+due AS (SELECT w.* FROM w JOIN o USING (order_id)
+        WHERE (o.cancelled_at IS NULL OR o.cancelled_at > w.t)
+          AND w.t >= CAST(o.promised_delivery_date AS TIMESTAMPTZ) + INTERVAL 1 DAY),
+promise_missed AS (
+  SELECT contact_id FROM cs WHERE contact_id IN (SELECT contact_id FROM due) AND NOT delivered_t
+  UNION
+  SELECT due.contact_id FROM due JOIN order_lines l USING (order_id)
+  LEFT JOIN (SELECT shipment_id, label_created_at FROM shipments WHERE label_created_at <= $as_of) ls
+    ON ls.shipment_id = l.shipment_id
+  WHERE NOT coalesce(l.line_outcome IN ('cancelled_oos', 'cancelled_customer') AND l.outcome_at <= due.t, false)
+    AND (ls.label_created_at IS NULL OR ls.label_created_at > due.t)),
+exc_open AS (SELECT w.contact_id, w.order_id, w.t, x.exception_id, x.opened_at FROM w
+             JOIN exceptions x USING (order_id)
+             WHERE x.opened_at <= $as_of AND x.opened_at <= w.t
+               AND (x.resolved_at IS NULL OR x.resolved_at > $as_of OR x.resolved_at > w.t)),
+exception_without_notice AS (
+  SELECT contact_id FROM exc_open e WHERE NOT EXISTS (
+    SELECT 1 FROM notes n WHERE n.order_id = e.order_id
+      AND n.notification_type IN ('delay', 'exception', 'partial_shipment', 'backorder', 'substitution')
+      AND n.sent_at >= e.opened_at AND n.sent_at <= e.t)),
+inventory_without_notice AS (
+  SELECT w.contact_id FROM w JOIN order_lines l USING (order_id)
+  WHERE l.line_outcome IN ('backordered', 'substituted', 'cancelled_oos') AND l.outcome_at <= $as_of
+    AND l.outcome_at <= w.t
+    AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.order_id = w.order_id
+                      AND n.notification_type IN ('backorder', 'substitution')
+                      AND n.sent_at >= l.outcome_at AND n.sent_at <= w.t)),
+split_without_notice AS (
+  SELECT contact_id FROM cs GROUP BY contact_id, order_id, t
+  HAVING count(*) >= 2 AND bool_or(NOT delivered_t)
+     AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.order_id = cs.order_id
+                       AND n.notification_type = 'partial_shipment' AND n.sent_at <= cs.t)),
+tracking_not_activated AS (
+  SELECT contact_id FROM cs WHERE deadline <= t AND (activation IS NULL OR activation > t)),
+tracking_stale AS (
+  SELECT cs.contact_id FROM cs JOIN ev USING (shipment_id)
+  WHERE cs.activation <= cs.t AND NOT cs.delivered_t AND ev.received_at <= cs.t
+  GROUP BY cs.contact_id, cs.shipment_id
+  HAVING max(ev.event_at) < max(cs.t) - to_microseconds(CAST($stale * 3600000000 AS BIGINT)))
+SELECT contact_id,
+       CASE WHEN contact_id IN (SELECT contact_id FROM unlinked) THEN 'unlinked'
+            WHEN contact_id IN (SELECT contact_id FROM promise_missed) THEN 'promise_missed'
+            WHEN contact_id IN (SELECT contact_id FROM exception_without_notice) THEN 'exception_without_notice'
+            WHEN contact_id IN (SELECT contact_id FROM inventory_without_notice) THEN 'inventory_without_notice'
+            WHEN contact_id IN (SELECT contact_id FROM split_without_notice) THEN 'split_without_notice'
+            WHEN contact_id IN (SELECT contact_id FROM tracking_not_activated) THEN 'tracking_not_activated'
+            WHEN contact_id IN (SELECT contact_id FROM tracking_stale) THEN 'tracking_stale'
+            ELSE 'true_demand' END AS cause
+FROM w ORDER BY contact_id
+"""
+
+
+def causes(con, as_of: dt.datetime, sla_hours: float = 24, stale_hours: float = 48) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+    """contact_id, cause of every WISMO contact known at as-of, by the spec's cascade written in SQL."""
+    df = pl.from_arrow(con.execute(CAUSES, {"as_of": as_of, "sla": sla_hours, "stale": stale_hours}).fetch_arrow_table())
+    assert isinstance(df, pl.DataFrame)
+    return df

@@ -103,8 +103,8 @@ def timed(*cmd: object) -> dict:
 
 def bench_commands(orders: int, work: Path) -> None:
     """What users run, end to end (issue 17): `wismo kpis --source FOLDER --by node` and `wismo causes --source
-    FOLDER` on a Parquet folder, each against the hand-written DuckDB SQL of the same KPIs run as a process in
-    the same run (there is no hand-written SQL of the causes yet: their figure has no ratio)."""
+    FOLDER` on a Parquet folder, each against the hand-written DuckDB SQL of the same figures (KPIs by node; the
+    cause cascade) run as a process in the same run."""
     print(f"\n## commands end to end, as processes, {orders:,} orders (Parquet folder)")
     pq = work / "parquet"
     if not (pq / "orders.parquet").exists():
@@ -117,9 +117,46 @@ def bench_commands(orders: int, work: Path) -> None:
         got = timed(*wismo, "kpis", "--source", pq, "--as-of", as_of, "--by", "node", "--engine", engine)
         line(f"wismo kpis --by node --engine {engine}", got, ref, per_row=False)
         print(f"  {'':38} memory {got['peak_mb'] / ref['peak_mb']:5.2f}× the reference's (target ≤ 2×; time ≤ 1.5×)")
+    ref = timed(sys.executable, "-m", "benchmarks.steps", "reference_causes", pq, as_of)
+    line("DuckDB hand-written SQL of causes (ref)", ref, per_row=False)
     for engine in ("polars", "duckdb"):
-        line(f"wismo causes --engine {engine}", timed(*wismo, "causes", "--source", pq, "--as-of", as_of,
-                                                      "--engine", engine), per_row=False)
+        got = timed(*wismo, "causes", "--source", pq, "--as-of", as_of, "--engine", engine)
+        line(f"wismo causes --engine {engine}", got, ref, per_row=False)
+        print(f"  {'':38} memory {got['peak_mb'] / ref['peak_mb']:5.2f}× the reference's (target ≤ 2×; time ≤ 1.5×)")
+    same = _same_causes(wismo, pq, as_of, work)
+    print(f"  the engine and the hand-written SQL attribute the same cause to every contact: {same}")
+
+
+def _same_causes(wismo: list, pq: Path, as_of: str, work: Path) -> str:
+    """The hand-written SQL is a second implementation of the cause cascade: compare contact by contact."""
+    import polars as pl
+
+    step("reference_causes", pq, as_of, work / "causes_sql.csv")
+    out = subprocess.run([*wismo, "causes", "--source", str(pq), "--as-of", as_of], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    (work / "causes_engine.csv").write_text(out)
+    sql = pl.read_csv(work / "causes_sql.csv").sort("contact_id")
+    engine = pl.read_csv(work / "causes_engine.csv").select("contact_id", "cause").sort("contact_id")
+    differ = engine.join(sql, on="contact_id", how="full", suffix="_sql").filter(
+        pl.col("cause").ne_missing(pl.col("cause_sql"))).height
+    return f"yes ({engine.height:,} contacts)" if differ == 0 else f"NO: {differ:,} of {engine.height:,} differ"
+
+
+def bench_load_command(orders: int, work: Path) -> None:
+    """`wismo load FOLDER` into a new SQLite store until the figures are refreshed, as a process, against polars
+    reading the same CSVs as text plus an ADBC ingest, as a process (issue 17: target ≤ 3×)."""
+    print(f"\n## wismo load end to end, as processes, {orders:,} orders (CSV folder, new SQLite store)")
+    csv_dir = work / "csv"
+    if not (csv_dir / "orders.csv").exists():
+        step("demo", orders, csv_dir, "csv")
+    as_of = DemoConfig(orders=orders).as_of.isoformat()
+    for old in (work / "raw.db", work / "load.db"):
+        old.unlink(missing_ok=True)
+    ref = timed(sys.executable, "-m", "benchmarks.steps", "raw_ingest", csv_dir, f"sqlite:///{work / 'raw.db'}")
+    line("polars read_csv (text) + ADBC (ref)", ref, per_row=False)
+    env_cmd = ["env", f"WISMO_DATABASE_URL=sqlite:///{work / 'load.db'}", sys.executable, "-m", "wismo.entry"]
+    got = timed(*env_cmd, "load", csv_dir, "--as-of", as_of)
+    line("wismo load (checks, upsert, refresh)", got, ref, per_row=False)
 
 
 def bench_pages(orders: int, work: Path, repeat: int = 3) -> None:
@@ -139,8 +176,8 @@ def bench_pages(orders: int, work: Path, repeat: int = 3) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--orders", type=int, default=1_000_000)
-    p.add_argument("--only", default="demo,load,metrics,commands,pages",
-                   help="comma-separated: demo,load,metrics,commands,pages")
+    p.add_argument("--only", default="demo,load,metrics,commands,loadcmd,pages",
+                   help="comma-separated: demo,load,metrics,commands,loadcmd (at most 200k orders),pages")
     p.add_argument("--work", type=Path, default=None, help="keep the generated files here")
     p.add_argument("--engines", default="polars,polars-streaming,duckdb,spark,pushdown", help="metrics: which engines")
     args = p.parse_args()
@@ -155,6 +192,10 @@ def main() -> None:
             bench_metrics(args.orders, work, tuple(args.engines.split(",")))
         if "commands" in only:
             bench_commands(args.orders, work)
+        if "loadcmd" in only:
+            small = work / "loadcmd"
+            small.mkdir(exist_ok=True)
+            bench_load_command(min(args.orders, 200_000), small)
         if "pages" in only:
             bench_pages(50_000, work)
             if args.orders > 50_000:

@@ -87,6 +87,23 @@ def adbc_insert(folder: str, url: str) -> None:
     _emit(time.perf_counter() - t, rows=rows)
 
 
+def raw_ingest(folder: str, url: str) -> None:
+    """The end-to-end reference of `wismo load` (issue 17): polars reads the nine CSVs as text and ADBC ingests
+    them into new SQLite tables: no parsing, checks, keys or figures."""
+    import adbc_driver_sqlite.dbapi as adbc
+
+    t = time.perf_counter()
+    conn = adbc.connect(url.split("///", 1)[1])
+    cur = conn.cursor()
+    rows = 0
+    for path in sorted(Path(folder).glob("*.csv")):
+        df = pl.read_csv(path, infer_schema=False)
+        cur.adbc_ingest(f"raw_{path.stem}", df.to_arrow(), mode="create")
+        rows += df.height
+    conn.commit()
+    _emit(time.perf_counter() - t, rows=rows)
+
+
 def engine(folder: str, as_of: str, name: str, url: str = "") -> None:
     """All KPIs (week × node and week × carrier) plus causes: polars from the Parquet files read into
     memory, or streaming (scanning them, derived facts on disk); DuckDB and Spark scanning the Parquet
@@ -129,6 +146,25 @@ def reference(folder: str, as_of: str, cuts: str = "node,carrier") -> None:
         con.execute(f"CREATE VIEW {n} AS SELECT * FROM read_parquet('{Path(folder) / (n + '.parquet')}')")
     rows = sum(reference_sql.run(con, cut, dt.datetime.fromisoformat(as_of)).height for cut in cuts.split(","))
     _emit(time.perf_counter() - t, rows=rows)
+
+
+def reference_causes(folder: str, as_of: str, out: str = "") -> None:
+    """The hand-written DuckDB SQL of the causes on the same files (``out``: also write them, to compare)."""
+    import duckdb
+
+    from benchmarks import reference_sql
+    from core.contract import TABLES
+
+    t = time.perf_counter()
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    for n in TABLES:
+        con.execute(f"CREATE VIEW {n} AS SELECT * FROM read_parquet('{Path(folder) / (n + '.parquet')}')")
+    got = reference_sql.causes(con, dt.datetime.fromisoformat(as_of))
+    seconds = time.perf_counter() - t
+    if out:
+        got.write_csv(out)
+    _emit(seconds, rows=got.height)
 
 
 def pages(url: str, repeat: int) -> None:
