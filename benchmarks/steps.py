@@ -132,34 +132,35 @@ def engine(folder: str, as_of: str, name: str, url: str = "") -> None:
     _emit(time.perf_counter() - t, rows=rows, causes=n_causes)
 
 
-def reference(folder: str, as_of: str, cuts: str = "node,carrier") -> None:
-    """The hand-written DuckDB SQL of the same KPIs (no causes) on the same files, for each cut."""
+def _duckdb_views(folder: str):  # type: ignore[no-untyped-def]  # a duckdb connection
+    """A DuckDB connection (UTC) with a view per contract table over the folder's Parquet files."""
     import duckdb
 
-    from benchmarks import reference_sql
     from core.contract import TABLES
 
-    t = time.perf_counter()
     con = duckdb.connect()
     con.execute("SET TimeZone='UTC'")
     for n in TABLES:
         con.execute(f"CREATE VIEW {n} AS SELECT * FROM read_parquet('{Path(folder) / (n + '.parquet')}')")
+    return con
+
+
+def reference(folder: str, as_of: str, cuts: str = "node,carrier") -> None:
+    """The hand-written DuckDB SQL of the same KPIs (no causes) on the same files, for each cut."""
+    from benchmarks import reference_sql
+
+    t = time.perf_counter()
+    con = _duckdb_views(folder)
     rows = sum(reference_sql.run(con, cut, dt.datetime.fromisoformat(as_of)).height for cut in cuts.split(","))
     _emit(time.perf_counter() - t, rows=rows)
 
 
 def reference_causes(folder: str, as_of: str, out: str = "") -> None:
     """The hand-written DuckDB SQL of the causes on the same files (``out``: also write them, to compare)."""
-    import duckdb
-
     from benchmarks import reference_sql
-    from core.contract import TABLES
 
     t = time.perf_counter()
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
-    for n in TABLES:
-        con.execute(f"CREATE VIEW {n} AS SELECT * FROM read_parquet('{Path(folder) / (n + '.parquet')}')")
+    con = _duckdb_views(folder)
     got = reference_sql.causes(con, dt.datetime.fromisoformat(as_of))
     seconds = time.perf_counter() - t
     if out:
