@@ -202,5 +202,6 @@ def pages(url: str, repeat: int) -> None:
 
 if __name__ == "__main__":
     step, *args = sys.argv[1:]
-    {"demo": demo, "load": load, "adbc_insert": adbc_insert, "engine": engine, "reference": reference, "pg_fill": pg_fill,
+    {"demo": demo, "load": load, "adbc_insert": adbc_insert, "raw_ingest": raw_ingest, "engine": engine,
+     "reference": reference, "reference_causes": reference_causes, "pg_fill": pg_fill,
      "pages": pages}[step](*[int(a) if a.isdigit() else a for a in args])
