@@ -216,6 +216,6 @@ FROM w ORDER BY contact_id
 
 def causes(con, as_of: dt.datetime, sla_hours: float = 24, stale_hours: float = 48) -> pl.DataFrame:  # type: ignore[no-untyped-def]
     """contact_id, cause of every WISMO contact known at as-of, by the spec's cascade written in SQL."""
-    df = pl.from_arrow(con.execute(CAUSES, {"as_of": as_of, "sla": sla_hours, "stale": stale_hours}).fetch_arrow_table())
+    df = pl.from_arrow(con.sql(CAUSES, params={"as_of": as_of, "sla": sla_hours, "stale": stale_hours}).to_arrow_table())
     assert isinstance(df, pl.DataFrame)
     return df
