@@ -5,15 +5,23 @@ either every table of a load lands or none does, and loading the same rows twice
 changes nothing.
 
 PostgreSQL goes through ADBC (COPY into a temporary staging table, then one
-``INSERT … SELECT``). SQLite goes through Python's own ``sqlite3`` (``executemany``):
-ADBC's SQLite driver bundles a second copy of the SQLite library, and two copies in
-one process corrupt each other's view of a WAL database (POSIX locks are per
-process), which we saw happen. See docs/architecture.md.
+``INSERT … SELECT``). SQLite goes through Python's own ``sqlite3``: ADBC's SQLite driver
+bundles a second copy of the SQLite library, and two copies in one process corrupt each
+other's view of a WAL database (POSIX locks are per process), which we saw happen. So a
+large table is staged by ADBC in *another process* (``store.stage``: an Arrow file in, a
+staging SQLite file out, never the store), then attached and upserted with one
+``INSERT … SELECT … ON CONFLICT`` inside the store's transaction; small tables keep
+``executemany``. See docs/architecture.md.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
 import polars as pl
 
@@ -127,8 +135,36 @@ def write(store: Store, frames: Mapping[str, pl.DataFrame], keys: Mapping[str, t
     return _write_adbc(store, todo, keys, after_table, clear)
 
 
+STAGE_ROWS = 100_000  # from here a table is staged by ADBC in another process: below, executemany is as quick
+
+
+def _stage(todo: list[tuple[str, pl.DataFrame]], folder: Path) -> Path | None:
+    """The large frames in a staging SQLite file written by another process (``store.stage``); None if none."""
+    big = [(t, df) for t, df in todo if df.height >= STAGE_ROWS]
+    if not big:
+        return None
+    for table, df in big:
+        _to_sql(df, "sqlite").write_ipc(folder / f"{table}.arrow", compat_level=pl.CompatLevel.oldest())
+    target = folder / "stage.db"
+    proc = subprocess.run([sys.executable, "-m", "store.stage", str(folder), str(target)], capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"staging the rows failed: {proc.stderr.strip()[-500:]}")
+    return target
+
+
 def _write_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapping[str, tuple[str, ...]],
                   after_table: Callable[[str], None] | None, clear: list[str]) -> dict[str, int]:
+    folder = Path(tempfile.mkdtemp(prefix="wismo-stage-"))
+    try:
+        staged = _stage(todo, folder)
+        return _upsert_sqlite(store, todo, keys, after_table, clear, staged)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _upsert_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapping[str, tuple[str, ...]],
+                   after_table: Callable[[str], None] | None, clear: list[str], staged: Path | None) -> dict[str, int]:
     raw = store.engine.raw_connection()
     dbapi = raw.driver_connection
     assert dbapi is not None
@@ -136,14 +172,24 @@ def _write_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapp
     dbapi.isolation_level = None  # we issue BEGIN/COMMIT ourselves
     cur = dbapi.cursor()
     written: dict[str, int] = {}
+    attached = False
     try:
+        if staged is not None:
+            cur.execute("ATTACH DATABASE ? AS stage", (str(staged),))  # outside the transaction, as SQLite needs
+            attached = True
+        in_stage = ({r[0] for r in cur.execute("SELECT name FROM stage.sqlite_master WHERE type = 'table'")}
+                    if attached else set())
         cur.execute("BEGIN IMMEDIATE")
         for sql in clear:
             cur.execute(sql)
         for table, df in todo:
-            marks = ", ".join("?" for _ in df.columns)
-            sql = _upsert_sql(table, df.columns, keys[table], f"VALUES ({marks})")
-            cur.executemany(sql, _to_sql(df, "sqlite").iter_rows())
+            if table in in_stage:
+                cur.execute(_upsert_sql(table, df.columns, keys[table],
+                                        f"SELECT {', '.join(df.columns)} FROM stage.{table} WHERE true"))  # noqa: S608
+            else:
+                marks = ", ".join("?" for _ in df.columns)
+                sql = _upsert_sql(table, df.columns, keys[table], f"VALUES ({marks})")
+                cur.executemany(sql, _to_sql(df, "sqlite").iter_rows())
             written[table] = df.height
             if after_table:
                 after_table(table)
@@ -156,6 +202,8 @@ def _write_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapp
             raise problem from None
         raise
     finally:
+        if attached:
+            cur.execute("DETACH DATABASE stage")
         cur.close()
         dbapi.isolation_level = old
         raw.close()
