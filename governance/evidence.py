@@ -210,7 +210,7 @@ def scenario_frame(matrix: pl.DataFrame) -> pl.DataFrame:
     """The network's rows of the scenario matrix (figures.scenario_matrix) as the evidence reads them."""
     cat = load_catalogue()
     net = matrix.filter((pl.col("dimension_value") == "all") & pl.col("value").is_not_null())  # no data: not judged
-    keys = {k.id: (k.scenario, k.title.split(": ", 1)[-1].capitalize()) for k in cat.scenarios}
+    keys = {k.id: (k.scenario, k.scenario_label) for k in cat.scenarios}
     return pl.DataFrame([{"scenario": keys[r["kpi"]][0], "triggered": int(r["decided"]), "decided": int(r["decided"]),
                           "covered": int(r["covered"]), "label": keys[r["kpi"]][1], "coverage": r["value"]}
                          for r in net.iter_rows(named=True)], schema=coverage_empty().schema)

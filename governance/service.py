@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
-import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from metrics.catalogue import (
     UNIT_SHORT,
     Target,
     Thresholds,
+    TruthRule,
     load_catalogue,
     load_rules,
 )
@@ -328,13 +328,15 @@ class Governance:
         unknown = set(hierarchy) - set(TRUTH_FACTS)
         if unknown or not hierarchy:
             raise ValueError(f"facts are {', '.join(TRUTH_FACTS)}; not {sorted(unknown)}")
-        for fact, rule in hierarchy.items():
-            sources, hours = rule.get("sources") or [], rule.get("tolerance_hours")
-            if not sources or set(sources) - set(TRUTH_SOURCES) or len(set(sources)) != len(sources):
-                raise ValueError(f"{fact}: sources are one or more of {', '.join(TRUTH_SOURCES)}, each once")
-            if (isinstance(hours, bool) or not isinstance(hours, (int, float)) or not math.isfinite(hours)
-                    or not 0 <= float(hours) <= MAX_TOLERANCE_HOURS):
-                raise ValueError(f"{fact}: a tolerance of {hours} hours is outside 0–{MAX_TOLERANCE_HOURS:g}")
+        for fact, rule in hierarchy.items():  # the rule set's own model decides what a rule may be
+            try:
+                TruthRule.model_validate(rule)
+            except ValidationError as err:
+                field = str(err.errors()[0]["loc"][0]) if err.errors()[0]["loc"] else ""
+                raise ValueError(f"{fact}: sources are one or more of {', '.join(TRUTH_SOURCES)}, each once"
+                                 if field != "tolerance_hours" else
+                                 f"{fact}: a tolerance of {rule.get('tolerance_hours')} hours is outside "
+                                 f"0–{MAX_TOLERANCE_HOURS:g}") from None
         old = self.source_of_truth()[1]
         full = old | {f: {"sources": list(r["sources"]), "tolerance_hours": float(r["tolerance_hours"])}
                       for f, r in hierarchy.items()}

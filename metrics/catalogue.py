@@ -65,6 +65,11 @@ class Kpi(BaseModel):
         return v
 
     @property
+    def scenario_label(self) -> str:
+        """A communication scenario's name as a row label ("Split shipment"): its title after the prefix."""
+        return self.title.split(": ", 1)[-1].capitalize()
+
+    @property
     def scale(self) -> float:
         """Multiplier from the stored ratio to what people read (per 100, percent, days)."""
         return 100.0 if self.unit in ("per_100", "percent") else 1.0
@@ -221,7 +226,7 @@ class TruthRule(BaseModel):
     model_config = ConfigDict(frozen=True, allow_inf_nan=False)
     sources: tuple[Literal["carrier_scan", "order_system", "warehouse", "inventory_system", "care"], ...] = Field(
         min_length=1)
-    tolerance_hours: float = Field(ge=0, le=MAX_TOLERANCE_HOURS)
+    tolerance_hours: float = Field(ge=0, le=MAX_TOLERANCE_HOURS, strict=True)  # a bool is not a number of hours
 
     @field_validator("sources")
     @classmethod

@@ -69,11 +69,12 @@ class Context:
         """A table as known at as-of. An engine that reads its tables where they lie (``filters_in_place``:
         DuckDB over Parquet files) filters them in every query that reads them instead of copying them first."""
         key = f"known:{name}"
-        if getattr(self.backend, "filters_in_place", False) and self.backend.table(name) is not None:
-            if key not in self._cache:
-                self._cache[key] = _KNOWN[name](self.table(name), ts(self.as_of))
-            return self._cache[key]
-        return self._m(key, lambda: _KNOWN[name](self.table(name), ts(self.as_of)))
+        if key not in self._cache:
+            build = _KNOWN[name](self.table(name), ts(self.as_of))
+            in_place = getattr(self.backend, "filters_in_place", False) and name not in self.prefer_raw \
+                and self.backend.table(name) is not None
+            self._cache[key] = build if in_place else self.backend.materialise(build)
+        return self._cache[key]
 
     @cached_property
     def sla_values(self) -> list[float]:

@@ -260,7 +260,8 @@ def feed_shipments(ctx: Context, cut: str) -> Frame:
     both_delivered = {"carrier_scan", "order_system"} <= set(delivered.sources)
     both_shipped = "carrier_scan" in shipped.sources and bool({"warehouse", "order_system"} & set(shipped.sources))
     d_at, d_scan = nw.col("delivered_at"), nw.col("delivered_event_at")
-    s = scan_facts(ctx).with_columns(ts=nw.coalesce(nw.col("shipped_at"), nw.col("first_scan_at")))
+    s = scan_facts(ctx).with_columns(ts=nw.coalesce(nw.col("shipped_at"), nw.col("first_scan_at")),
+                                     scan_due=plus_hours_by(nw.col("shipped_at"), nw.col("sla_hours"), ctx.sla_values))
     s = s.filter(~nw.col("ts").is_null()).with_columns(
         delivered_unconfirmed=flag(nw.lit(both_delivered) & ~d_at.is_null() & d_scan.is_null()
                                    & (plus_hours(d_at, tol) <= asof)),
@@ -268,11 +269,8 @@ def feed_shipments(ctx: Context, cut: str) -> Frame:
                                   & (plus_hours(d_scan, tol) <= asof)),
         delivered_apart=flag(nw.lit(both_delivered) & ~d_at.is_null() & ~d_scan.is_null()
                              & ((d_at > plus_hours(d_scan, tol)) | (d_scan > plus_hours(d_at, tol)))),
-        shipped_unscanned=flag(nw.lit(both_shipped) & ~nw.col("shipped_at").is_null()
-                               & (plus_hours_by(nw.col("shipped_at"), nw.col("sla_hours"), ctx.sla_values) <= asof)
-                               & (nw.col("activation").is_null()
-                                  | (nw.col("activation") > plus_hours_by(nw.col("shipped_at"), nw.col("sla_hours"),
-                                                                          ctx.sla_values)))),
+        shipped_unscanned=flag(nw.lit(both_shipped) & ~nw.col("shipped_at").is_null() & (nw.col("scan_due") <= asof)
+                               & (nw.col("activation").is_null() | (nw.col("activation") > nw.col("scan_due")))),
         moving_after_delivered=flag(~nw.col("moved_after_delivered_at").is_null()),
         one=nw.lit(1, dtype=nw.Int64))
     s = s.with_columns(conflict=nw.max_horizontal(*(nw.col(k) for k in CONFLICT_KINDS)))
@@ -339,7 +337,12 @@ def status_messages(ctx: Context, cut: str) -> Frame:
     return with_dim(_own_dims(ctx, m), cut)
 
 
-SCENARIO_KEYS = ("transit", "split", "backorder", "pickup", "delay", "exception")
+# each scenario's deadline: the governed threshold (hours) its notice must beat; delay and other exception use
+# KPI 5's notify window
+SCENARIO_DEADLINES = {"transit": "transit_notice_hours", "split": "split_notice_hours",
+                      "backorder": "backorder_notice_hours", "pickup": "pickup_notice_hours",
+                      "delay": "notify_window_hours", "exception": "notify_window_hours"}
+SCENARIO_KEYS = tuple(SCENARIO_DEADLINES)
 DELAY_TYPES = ("carrier_delay", "weather_delay")
 STOCK_OUTCOMES = ("backordered", "substituted", "cancelled_oos")
 
@@ -365,7 +368,7 @@ def _covered(ctx: Context, units: Frame, kinds: tuple[str, ...], hours: float) -
 def scenario_units(ctx: Context, cut: str) -> Frame:
     """Communication scenarios (docs/metrics.md): one row per triggered unit, by its trigger time, with
     ``covered_<scenario>`` and ``decided_<scenario>`` set on its own scenario's rows."""
-    th, sf = ctx.th, scan_facts(ctx)
+    sf = scan_facts(ctx)
     ship_dims = (nw.col("node_id").alias("node"), nw.col("carrier_id").alias("carrier"))
     transit = sf.filter(~nw.col("shipped_at").is_null()).select(
         nw.col("shipment_id").alias("unit_id"), "order_id", nw.col("shipped_at").alias("at"), *ship_dims)
@@ -393,14 +396,11 @@ def scenario_units(ctx: Context, cut: str) -> Frame:
         nw.col("node_id").alias("node"), nw.col("carrier_id").fill_null(UNASSIGNED).alias("carrier"), "exception_type")
     delay = exc.filter(nw.col("exception_type").is_in(list(DELAY_TYPES))).drop("exception_type")
     other = exc.filter(~nw.col("exception_type").is_in(list(DELAY_TYPES))).drop("exception_type")
-    parts = {
-        "transit": _covered(ctx, transit, ("shipment_confirmation",), th.transit_notice_hours),
-        "split": _covered(ctx, second, ("partial_shipment",), th.split_notice_hours),
-        "backorder": _covered(ctx, stock, ("backorder", "substitution"), th.backorder_notice_hours),
-        "pickup": _covered(ctx, ready, ("pickup_ready",), th.pickup_notice_hours),
-        "delay": _covered(ctx, delay, PROACTIVE_TYPES, th.notify_window_hours),
-        "exception": _covered(ctx, other, PROACTIVE_TYPES, th.notify_window_hours),
-    }
+    triggered = {"transit": (transit, ("shipment_confirmation",)), "split": (second, ("partial_shipment",)),
+                 "backorder": (stock, ("backorder", "substitution")), "pickup": (ready, ("pickup_ready",)),
+                 "delay": (delay, PROACTIVE_TYPES), "exception": (other, PROACTIVE_TYPES)}
+    parts = {key: _covered(ctx, units, kinds, getattr(ctx.th, SCENARIO_DEADLINES[key]))
+             for key, (units, kinds) in triggered.items()}
     zero = nw.lit(0, dtype=nw.Int64)
     rows = nw.concat([
         part.with_columns(**{f"{c}_{k}": (nw.col(c) if k == key else zero) for k in SCENARIO_KEYS

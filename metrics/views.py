@@ -912,7 +912,7 @@ def scenario_line(matrix: pl.DataFrame, targets: dict[str, Target]) -> str:
     off = net.filter(pl.col("status").is_in(["red", "amber"])).sort("value")
     if off.height == 0:
         return f"Every communication scenario met its target ({net.height} decided)."
-    parts = [f"{cat.kpi(r['kpi']).title.split(': ', 1)[-1]} {cat.kpi(r['kpi']).display(r['value'])} of "
+    parts = [f"{cat.kpi(r['kpi']).scenario_label.lower()} {cat.kpi(r['kpi']).display(r['value'])} of "
              f"{int(r['decided']):,} (target ≥ {cat.kpi(r['kpi']).display(targets[r['kpi']].green)})"
              for r in off.iter_rows(named=True)]
     return "Communication scenarios below target: " + "; ".join(parts) + "."

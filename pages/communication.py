@@ -8,6 +8,7 @@ import streamlit as st
 
 from metrics import views
 from metrics.catalogue import STATUS_COLOUR, load_catalogue
+from metrics.units import SCENARIO_DEADLINES
 from ui import charts, data
 from ui.cards import MARK
 from ui.drill import order_list
@@ -35,8 +36,8 @@ def scenarios() -> None:
     heads = {v: "Network" if v == "all" else names.get(v, views.capital(v)) for v in columns}
     cells, colours = [], []
     for k in cat.scenarios:
-        row = {"Scenario": k.title.split(": ", 1)[-1].capitalize(),
-               "Deadline": f"{getattr(th, DEADLINE[k.scenario or '']):g} h",
+        row = {"Scenario": k.scenario_label,
+               "Deadline": f"{getattr(th, SCENARIO_DEADLINES[k.scenario or '']):g} h",
                "Target": f"≥ {k.display(data.targets(run)[k.id].green)}"}
         tint = {"Scenario": "", "Deadline": "", "Target": ""}
         for v in columns:
@@ -57,8 +58,6 @@ def scenarios() -> None:
                "(Governance page); the definitions are in the KPI catalogue.")
 
 
-DEADLINE = {"transit": "transit_notice_hours", "split": "split_notice_hours", "backorder": "backorder_notice_hours",
-            "pickup": "pickup_notice_hours", "delay": "notify_window_hours", "exception": "notify_window_hours"}
 scenarios()
 facts = data.exception_facts(run)
 by_type = views.coverage_by_type(facts, view).with_columns(words("exception_type"))
