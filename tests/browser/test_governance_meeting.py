@@ -140,6 +140,7 @@ def test_a_viewer_has_no_input_and_meeting_mode_shows_one_section(viewer, browse
     settled(page)
     page.locator("section.gv").nth(5).wait_for(timeout=30_000)  # the cards are drawn after the heading
     assert page.locator("section.gv").count() == 6  # the six risks, one card each
+    page.get_by_role("link", name="Carrier SLAs →").wait_for(timeout=30_000)  # drawn after the cards
     assert page.get_by_role("link", name="Carrier SLAs →").count() == 1
     shot(page, "governance-meeting")
     page.close()
