@@ -13,6 +13,7 @@ orders and < 12 GB at 10M; every page < 1 s on the default demo and < 2 s at 1M 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -159,6 +160,32 @@ def bench_load_command(orders: int, work: Path) -> None:
     line("wismo load (checks, upsert, refresh)", got, ref, per_row=False)
 
 
+def bench_incremental(orders: int, work: Path, weeks: int = 156) -> None:
+    """One day's delta into a store holding ``weeks`` of history: the incremental refresh against a full
+    refresh of the same store in the same run (issue 17: target ≤ 10 %), and whether their figures agree."""
+    import polars as pl
+
+    print(f"\n## incremental refresh: one day's delta into {orders:,} orders over {weeks} weeks (SQLite, polars)")
+    r = step("split_demo", orders, weeks, work)
+    print(f"  base {r['base']:,} rows; the last day's delta {r['delta']:,} rows ({r['delta_orders']:,} new orders)")
+    url = f"sqlite:///{work / 'inc.db'}"
+    (work / "inc.db").unlink(missing_ok=True)
+    as_of = DemoConfig(orders=orders, weeks=weeks).as_of
+    a0 = (as_of - dt.timedelta(days=1)).isoformat()
+    step("load", work / "base", url, a0)
+    line("full refresh after the base load", step("refresh", url, a0, "full"), per_row=False)
+    step("load", work / "delta", url, as_of.isoformat())
+    inc = step("refresh", url, as_of.isoformat(), "auto", work / "inc_figures")
+    full = step("refresh", url, as_of.isoformat(), "full", work / "full_figures")
+    line("full refresh after the delta (reference)", full, per_row=False)
+    line("incremental refresh after the delta", inc, full, per_row=False)
+    print(f"  recomputed from {inc['recomputed_from']} {inc['why_full']}; "
+          f"{inc['seconds'] / full['seconds']:.1%} of the full refresh (target ≤ 10 %)")
+    same = all(pl.read_parquet(work / "inc_figures" / f.name).sort(pl.all()).equals(pl.read_parquet(f).sort(pl.all()))
+               for f in sorted((work / "full_figures").glob("*.parquet")))
+    print(f"  the same figures as the full refresh: {'yes' if same else 'NO'}")
+
+
 def bench_pages(orders: int, work: Path, repeat: int = 3) -> None:
     url = f"sqlite:///{work / 'pages.db'}"
     print(f"\n## page render (server side, warm caches), {orders:,} orders")
@@ -176,8 +203,8 @@ def bench_pages(orders: int, work: Path, repeat: int = 3) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--orders", type=int, default=1_000_000)
-    p.add_argument("--only", default="demo,load,metrics,commands,loadcmd,pages",
-                   help="comma-separated: demo,load,metrics,commands,loadcmd (at most 200k orders),pages")
+    p.add_argument("--only", default="demo,load,metrics,commands,loadcmd,incremental,pages",
+                   help="comma-separated: demo,load,metrics,commands,loadcmd (at most 200k orders),incremental,pages")
     p.add_argument("--work", type=Path, default=None, help="keep the generated files here")
     p.add_argument("--engines", default="polars,polars-streaming,duckdb,spark,pushdown", help="metrics: which engines")
     args = p.parse_args()
@@ -196,6 +223,10 @@ def main() -> None:
             small = work / "loadcmd"
             small.mkdir(exist_ok=True)
             bench_load_command(min(args.orders, 200_000), small)
+        if "incremental" in only:
+            inc = work / "incremental"
+            inc.mkdir(exist_ok=True)
+            bench_incremental(args.orders, inc)
         if "pages" in only:
             bench_pages(50_000, work)
             if args.orders > 50_000:

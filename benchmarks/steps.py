@@ -200,8 +200,45 @@ def pages(url: str, repeat: int) -> None:
     _emit(sum(times.values()), pages=times, cold=cold)
 
 
+def split_demo(orders: int, weeks: int, out: str) -> None:
+    """A demo of ``weeks`` split one day before its as-of: base/ (what had arrived, as it stood) and delta/
+    (the last day's new and changed rows), as Parquet."""
+    from services.demo import DemoConfig, generate, split
+
+    t = time.perf_counter()
+    cfg = DemoConfig(orders=orders, weeks=weeks)
+    base, delta = split(generate(cfg), cfg.as_of - dt.timedelta(days=1))
+    for name, frames in (("base", base), ("delta", delta)):
+        folder = Path(out) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for table, df in frames.items():
+            if df.height:
+                df.write_parquet(folder / f"{table}.parquet")
+    _emit(time.perf_counter() - t, base=sum(f.height for f in base.values()),
+          delta=sum(f.height for f in delta.values()), delta_orders=delta["orders"].height)
+
+
+def refresh(url: str, as_of: str, mode: str, dump: str = "") -> None:
+    """One refresh (``mode`` full or auto: incremental where it can be); ``dump``: write the figures there."""
+    from core.settings import EngineConfig
+    from services.refresh import refresh as run_refresh
+    from store import bulk, open_store
+
+    store = open_store(url)
+    t = time.perf_counter()
+    got = run_refresh(store, EngineConfig(name="polars"), as_of=dt.datetime.fromisoformat(as_of), full=mode == "full")
+    seconds = time.perf_counter() - t
+    if dump:
+        Path(dump).mkdir(parents=True, exist_ok=True)
+        for table in ("kpi_cube", "contact_causes", "contact_states", "carrier_latency", "exception_facts",
+                      "feed_conflicts", "message_checks"):
+            bulk.read_sql(store, f"SELECT * FROM {table}").drop("run_id").write_parquet(  # noqa: S608
+                Path(dump) / f"{table}.parquet")
+    _emit(seconds, recomputed_from=got.recomputed_from, why_full=got.why_full, figures=got.figures)
+
+
 if __name__ == "__main__":
     step, *args = sys.argv[1:]
     {"demo": demo, "load": load, "adbc_insert": adbc_insert, "raw_ingest": raw_ingest, "engine": engine,
      "reference": reference, "reference_causes": reference_causes, "pg_fill": pg_fill,
-     "pages": pages}[step](*[int(a) if a.isdigit() else a for a in args])
+     "pages": pages, "split_demo": split_demo, "refresh": refresh}[step](*[int(a) if a.isdigit() else a for a in args])

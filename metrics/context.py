@@ -36,6 +36,9 @@ class Context:
     backend: Backend
     grain: str = "week"
     prefer_raw: frozenset[str] = frozenset()  # tables taken from ``raw`` even where the backend holds them
+    # per grain, the first period wanted (an incremental refresh keeps the earlier ones): the snapshot unit
+    # sets are evaluated from there only
+    periods_from: dict[str, dt.datetime] = field(default_factory=dict)
     _cache: dict[str, Frame] = field(default_factory=dict)
 
     def _m(self, key: str, build: Callable[[], Frame]) -> Frame:
@@ -150,6 +153,7 @@ class Context:
             for t, c in (("exceptions", "opened_at"), ("shipments", "label_created_at"))]
         first = min((f if f.tzinfo else f.replace(tzinfo=dt.UTC) for f in firsts if f is not None),
                     default=self.as_of)
+        first = max(first, self.periods_from.get(self.grain, first))
         return self.backend.frame(calendar(min(first, self.as_of), self.as_of, self.grain))
 
 

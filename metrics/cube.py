@@ -28,14 +28,17 @@ from metrics.supporting import (
 
 def build(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, rules: RuleSet,
           engine: Backend, run_id: str = "",
-          overrides: dict[str, pl.DataFrame] | None = None) -> dict[str, pl.DataFrame]:
+          overrides: dict[str, pl.DataFrame] | None = None,
+          periods_from: dict[str, dt.datetime] | None = None) -> dict[str, pl.DataFrame]:
     """The materialised tables: every catalogue KPI for every grain and cut, causes and the
     drill-down facts. Pure (given the engine). ``tables=None``: the engine holds the tables;
-    ``overrides`` replace some of them all the same (the carriers with their governed SLAs)."""
+    ``overrides`` replace some of them all the same (the carriers with their governed SLAs);
+    ``periods_from``: per grain, the first period wanted (an incremental refresh: earlier rows may
+    come out incomplete and are to be dropped)."""
     kpis = tuple(k.id for k in load_catalogue().kpis)
     parts, latency = [], []
     out: dict[str, pl.DataFrame] = {}
-    base = context(tables, as_of, GRAINS[0], rules, engine, overrides)
+    base = context(tables, as_of, GRAINS[0], rules, engine, overrides, periods_from)
     for grain in GRAINS:
         ctx = base.at_grain(grain)  # derived facts and unit sets are computed once, not once per grain
         for cut in CUTS:

@@ -95,15 +95,18 @@ def check_definitions(catalogue: Catalogue, rules: RuleSet) -> None:
 
 def context(tables: dict[str, pl.DataFrame] | None, as_of: dt.datetime, grain: str = "week",
             rules: RuleSet | None = None, backend: Backend | None = None,
-            overrides: dict[str, pl.DataFrame] | None = None) -> Context:
+            overrides: dict[str, pl.DataFrame] | None = None,
+            periods_from: dict[str, dt.datetime] | None = None) -> Context:
     """``tables=None``: the backend holds the tables itself (pushdown into a database, a Spark catalog).
     ``overrides``: tables used instead of the backend's own even when it holds them (the carriers with
-    their governed SLAs)."""
+    their governed SLAs). ``periods_from``: per grain, the first period wanted (the snapshot measures are
+    evaluated from there; earlier periods of the others come out all the same)."""
     raw = complete(tables) if tables is not None else {}
     if overrides:
         raw |= {n: df for n, df in complete(overrides).items() if n in overrides}
     return Context(raw=raw, as_of=as_of.astimezone(dt.UTC), rules=rules or load_rules(),
-                   backend=backend or PolarsBackend(), grain=grain, prefer_raw=frozenset(overrides or ()))
+                   backend=backend or PolarsBackend(), grain=grain, prefer_raw=frozenset(overrides or ()),
+                   periods_from=dict(periods_from or {}))
 
 
 def aggregate(ctx: Context, unit_set: str, cut: str, columns: list[str], filters: Filters) -> pl.DataFrame:

@@ -239,24 +239,27 @@ def flag(cond: nw.Expr) -> nw.Expr:
     return nw.when(cond).then(1).otherwise(0).cast(nw.Int64)
 
 
+def start_of(t: dt.datetime, grain: str) -> dt.datetime:
+    """The start of the UTC day, ISO week (Monday) or calendar month holding ``t`` (aware, UTC)."""
+    t = t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+    d = dt.datetime(t.year, t.month, t.day, tzinfo=dt.UTC)
+    if grain == "week":
+        return d - dt.timedelta(days=d.weekday())
+    if grain == "month":
+        return d.replace(day=1)
+    return d
+
+
 def calendar(first: dt.datetime, as_of: dt.datetime, grain: str) -> pl.DataFrame:
     """Every period from the one holding ``first`` to the one holding ``as_of``, with its
     snapshot time: the end of the period, or as-of if earlier."""
-    def start_of(t: dt.datetime) -> dt.datetime:
-        d = dt.datetime(t.year, t.month, t.day, tzinfo=dt.UTC)
-        if grain == "week":
-            return d - dt.timedelta(days=d.weekday())
-        if grain == "month":
-            return d.replace(day=1)
-        return d
-
     def next_of(d: dt.datetime) -> dt.datetime:
         if grain == "month":
             return (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         return d + dt.timedelta(days=7 if grain == "week" else 1)
 
     starts, snaps = [], []
-    p = start_of(first)
+    p = start_of(first, grain)
     while p <= as_of:
         starts.append(p)
         snaps.append(min(next_of(p), as_of))

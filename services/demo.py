@@ -556,3 +556,50 @@ def write(frames: dict[str, pl.DataFrame], out: Path, fmt: str = "csv", seed: in
         paths.append(out / f"{name}.csv")
         df.write_csv(paths[-1])
     return paths
+
+
+# when a row first arrives, and the columns it gains later (a row that arrived before them holds them empty)
+ARRIVES = {"orders": "placed_at", "order_lines": None, "shipments": "label_created_at",
+           "tracking_events": "received_at", "exceptions": "opened_at", "notifications": "sent_at",
+           "contacts": "created_at"}
+LATER = {"orders": ("cancelled_at",), "shipments": ("shipped_at", "delivered_at"),
+         "order_lines": ("line_outcome", "outcome_at"), "exceptions": ("resolved_at",), "contacts": ("resolved_at",)}
+LATE_OK = ("tracking_events", "contacts", "notifications", "exceptions")  # no other row refers to them
+
+
+def split(frames: dict[str, pl.DataFrame], at: dt.datetime, late: float = 0.0, late_days: float = 3.0,
+          seed: int = 0) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
+    """The data as two extracts, the way a daily load arrives: the *base* (every row that had arrived by
+    ``at``, as it stood then: a shipment not yet delivered, an exception not yet resolved, a line without
+    its outcome) and the *delta* (the rows new since, and those that changed since, as they stand now).
+    ``late``: the share of the tracking scans, exceptions, notifications and contacts of the ``late_days``
+    before ``at`` held back from the base although they had happened (a feed that delivers late). Every
+    reference holds in the base alone."""
+    labels = frames["shipments"].select("shipment_id", label="label_created_at")
+    placed = frames["orders"].select("order_id", placed="placed_at")
+    base = {t: frames[t] for t in ("nodes", "carriers")}
+    delta = {t: frames[t].clear() for t in ("nodes", "carriers")}
+    for table, col in ARRIVES.items():
+        df = frames[table]
+        if col is None:  # a line arrives with its order, and names its shipment once that exists
+            arrival = df.join(placed, on="order_id", how="left", maintain_order="left")["placed"]
+        elif "shipment_id" in df.columns and table != "shipments":
+            arrival = (df.join(labels, on="shipment_id", how="left", maintain_order="left")
+                       .select(pl.max_horizontal(col, "label"))).to_series()
+        else:
+            arrival = df[col]
+        arrived = (arrival <= at).fill_null(False)
+        if table in LATE_OK and late > 0:
+            recent = (arrival > at - dt.timedelta(days=late_days)).fill_null(False)
+            held = pl.Series(range(df.height)).shuffle(seed=seed) < int(df.height * late)
+            arrived = arrived & ~(held & recent)
+        as_then = [pl.when(pl.col("outcome_at" if c == "line_outcome" else c) <= at).then(pl.col(c)).alias(c)
+                   for c in LATER.get(table, ())]
+        if table == "order_lines":
+            shipped = labels.filter(pl.col("label") <= at)["shipment_id"].implode()
+            as_then.append(pl.when(pl.col("shipment_id").is_in(shipped)).then(pl.col("shipment_id"))
+                           .alias("shipment_id"))
+        then = df.filter(arrived).with_columns(as_then)
+        base[table] = then
+        delta[table] = df.join(then, on=list(df.columns), how="anti", nulls_equal=True, maintain_order="left")
+    return base, delta

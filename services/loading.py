@@ -34,6 +34,37 @@ from store.errors import StoreBusy
 
 MAX_WARNING_ROWS_KEPT = 1000  # per rule and column; blocking rows are all kept
 BOOKKEEPING_KEYS = {"load_runs": ("load_id",), "check_results": ("id",), "rejected_rows": ("id",)}
+TOUCH_KEYS = {"load_touches": ("load_id", "kind", "key")}
+MAX_TOUCHES = 200_000  # a load touching more orders than this is followed by a full refresh
+REFERENCE = ("nodes", "carriers")
+
+
+def touches(load_id: str, frames: dict[str, pl.DataFrame],
+            stored: Callable[[str, list[str]], pl.DataFrame]) -> tuple[str, dt.datetime | None, pl.DataFrame]:
+    """What a load touches, for the next refresh to recompute only that (services/refresh.py): the orders
+    (and, for tracking events, the shipments) whose rows it writes, and the earliest timestamp among them.
+    Scope "all" (a full refresh next) when it changes a node or carrier, or touches more than
+    MAX_TOUCHES orders."""
+    empty = pl.DataFrame(schema={"load_id": pl.String, "kind": pl.String, "key": pl.String})
+    for table in REFERENCE:
+        if table in frames and frames[table].height:
+            cols = list(frames[table].columns)
+            changed = frames[table].join(stored(table, cols), on=cols, how="anti", nulls_equal=True)
+            if changed.height:
+                return "all", None, empty
+    orders = [frames[t].select(key=pl.col("order_id")) for t in
+              ("orders", "order_lines", "shipments", "exceptions", "notifications", "contacts") if t in frames]
+    order_keys = pl.concat(orders).drop_nulls().unique() if orders else pl.DataFrame(schema={"key": pl.String})
+    ship_keys = (frames["tracking_events"].select(key=pl.col("shipment_id")).unique() if "tracking_events" in frames
+                 else pl.DataFrame(schema={"key": pl.String}))
+    if order_keys.height + ship_keys.height > MAX_TOUCHES:
+        return "all", None, empty
+    stamps = [frames[t].select(pl.col(c).cast(pl.Datetime("us", "UTC")).min()).item()
+              for t, df in frames.items() for c, dtype in df.schema.items()
+              if isinstance(dtype, pl.Datetime) or dtype == pl.Date]
+    rows = pl.concat([order_keys.with_columns(kind=pl.lit("order")), ship_keys.with_columns(kind=pl.lit("shipment"))])
+    return ("orders", min((s for s in stamps if s is not None), default=None),
+            rows.select(load_id=pl.lit(load_id), kind="kind", key="key").sort("kind", "key"))
 
 
 @dataclass
@@ -161,8 +192,12 @@ def load(folder: Path, store: Store, *, user: str, as_of: dt.datetime | None = N
     frames = {t: df.drop(ROW).select(TABLES[t].names) for t, df in report.frames.items()}
     counts = {t: df.height for t, df in frames.items()}
     book = _bookkeeping(load_id, report, "landed", user, source, started, counts)
-    keys = {t: TABLES[t].key for t in frames} | BOOKKEEPING_KEYS
-    order = [*[t for t in LOAD_ORDER if t in frames], *BOOKKEEPING_KEYS]
+    scope, touched_from, touched = touches(load_id, frames, stored_rows(store))
+    book["load_runs"] = book["load_runs"].with_columns(
+        scope=pl.lit(scope), touched_from=pl.lit(touched_from, dtype=pl.Datetime("us", "UTC")))
+    book["load_touches"] = touched
+    keys = {t: TABLES[t].key for t in frames} | BOOKKEEPING_KEYS | TOUCH_KEYS
+    order = [*[t for t in LOAD_ORDER if t in frames], *BOOKKEEPING_KEYS, *TOUCH_KEYS]
     try:
         if progress:
             with tqdm(total=len(order), desc="writing", unit="table", leave=False) as bar:

@@ -16,12 +16,13 @@ import polars as pl
 
 from core.contract import TABLES
 from core.settings import EngineConfig
+from metrics import incremental
 from metrics.catalogue import RuleSet
 from metrics.cube import build
 from metrics.engines import holds_tables, open_backend
 from metrics.governed import apply_carrier_slas
 from services import governed
-from store import bulk, queries
+from store import bulk, queries, scope
 from store.db import Store
 
 CUBE_KEYS = {"kpi_cube": ("kpi", "grain", "dimension", "dimension_value", "period_start"),
@@ -41,26 +42,72 @@ class RefreshResult:
     seconds: float
     figures: int
     causes: int
+    recomputed_from: dt.datetime | None = None  # None: a full refresh
+    why_full: str = ""  # why a full refresh was needed ("" for an incremental one)
 
 
 def default_as_of(store: Store) -> dt.datetime:
     return queries.newest_as_of(store) or dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """An incremental refresh: the loads it takes in, the cutoff, and what it reads from the store."""
+
+    loads: tuple[str, ...]
+    cutoff: dt.datetime
+    first: dict[str, dt.datetime]  # per grain, the first recomputed period
+    tables: dict[str, pl.DataFrame]
+
+
+def plan(store: Store, rules: RuleSet, as_of: dt.datetime, carriers: pl.DataFrame) -> Plan | str:
+    """How to bring the figures from the last refresh to ``as_of`` incrementally, or why a full refresh is
+    needed (metrics/incremental.py says why the result is exact)."""
+    previous = queries.latest_run(store)
+    if previous is None:
+        return "no figures yet"
+    if previous.rule_version != rules.version:
+        return f"the rules changed ({previous.rule_version} → {rules.version})"
+    if as_of < previous.as_of:
+        return "the as-of moved back"
+    pending = scope.pending_loads(store, previous.started_at)
+    if any(p.scope != "orders" for p in pending):
+        return "a load since changed a node or carrier, touched too many orders, or predates incremental refresh"
+    look = incremental.lookback(rules, carriers)
+    loads = tuple(p.load_id for p in pending)
+    loads_from = min((p.touched_from for p in pending if p.touched_from is not None), default=None)
+    # read once, from a guess that holds the families a month old or younger; the changed families' own
+    # timestamps then give the cutoff, and a family that lived longer makes a second, wider read
+    guess = incremental.read_from(incremental.cutoff(previous.as_of, look, loads_from, None)
+                                  - incremental.GUESS_SPAN, look)
+    tables, touched = scope.read_families(store, loads, guess)
+    floor = incremental.family_floor(tables, touched, previous.as_of - look)
+    cut = incremental.cutoff(previous.as_of, look, loads_from, floor)
+    if incremental.read_from(cut, look) < guess:
+        tables, _ = scope.read_families(store, loads, incremental.read_from(cut, look))
+    return Plan(loads, cut, incremental.starts(cut), tables)
+
+
 def refresh(store: Store, engine: EngineConfig, as_of: dt.datetime | None = None,
-            rules: RuleSet | None = None) -> RefreshResult:
-    """Recompute every figure into the store, replacing the previous ones in one transaction: a refresh
-    that fails leaves the previous figures in place (``coverage`` then reports them stale).
+            rules: RuleSet | None = None, full: bool = False) -> RefreshResult:
+    """Recompute the figures into the store, in one transaction: a refresh that fails leaves the previous
+    figures in place (``coverage`` then reports them stale).
+
+    Incremental where it can be (the engine reads frames, the rules and carriers are unchanged, the as-of
+    does not move back, and every load since recorded what it touched): only the periods new data or the
+    later as-of can change are recomputed, the rest kept. ``full=True`` recomputes everything.
 
     Without ``rules``, the rules in force: the repo's defaults with the newest governed thresholds."""
     rules = rules or governed.rules(store)
     as_of = as_of or default_as_of(store)
+    begun = dt.datetime.now(dt.UTC)  # a load landing from here on is not covered by this run
     started = time.perf_counter()
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     slas = governed.carrier_slas(store)
     be = open_backend(engine, store_url=store.url.render_as_string(hide_password=False))
     tables: dict[str, pl.DataFrame] | None
     overrides: dict[str, pl.DataFrame] | None = None
+    how: Plan | str = "asked for a full refresh"
     try:
         if holds_tables(be, tuple(TABLES)):
             # the engine holds the tables (inside PostgreSQL, a Spark catalog): only the carriers, with their
@@ -68,21 +115,36 @@ def refresh(store: Store, engine: EngineConfig, as_of: dt.datetime | None = None
             held = be.table("carriers")
             assert held is not None
             tables, overrides = None, apply_carrier_slas({"carriers": be.collect(held)}, slas)
+            how = "the engine computes inside the store"
         else:
-            tables = apply_carrier_slas({t: bulk.read_table(store, t) for t in TABLES}, slas)
-        built = build(tables, as_of, rules, be, run_id, overrides)
+            carriers = apply_carrier_slas({"carriers": bulk.read_table(store, "carriers")}, slas)["carriers"]
+            if not full:
+                how = plan(store, rules, as_of, carriers)
+            tables = apply_carrier_slas(how.tables if isinstance(how, Plan) else bulk.read_tables(store, TABLES),
+                                        slas)
+        built = build(tables, as_of, rules, be, run_id, overrides, how.first if isinstance(how, Plan) else None)
     finally:
         close = getattr(be, "close", None)
         if close:
             close()
     seconds = time.perf_counter() - started
+    if isinstance(how, Plan):
+        built = incremental.keep_recomputed(built, how.first)
     figures, n_causes = built["kpi_cube"].height, built["contact_causes"].height
     built["metric_runs"] = pl.DataFrame(
-        [{"run_id": run_id, "started_at": dt.datetime.now(dt.UTC), "seconds": seconds, "as_of": as_of,
-          "rule_version": rules.version, "engine": engine.name, "figures": figures, "causes": n_causes}],
-        schema_overrides={"started_at": pl.Datetime("us", "UTC"), "as_of": pl.Datetime("us", "UTC")})
-    bulk.write(store, built, CUBE_KEYS, list(CUBE_KEYS), replace=REPLACED)
-    return RefreshResult(run_id, as_of, rules.version, engine.name, seconds, figures, n_causes)
+        [{"run_id": run_id, "started_at": begun, "seconds": seconds, "as_of": as_of,
+          "rule_version": rules.version, "engine": engine.name, "figures": figures, "causes": n_causes,
+          "recomputed_from": how.cutoff if isinstance(how, Plan) else None}],
+        schema_overrides={"started_at": pl.Datetime("us", "UTC"), "as_of": pl.Datetime("us", "UTC"),
+                          "recomputed_from": pl.Datetime("us", "UTC")})
+    if isinstance(how, Plan):
+        assert tables is not None
+        bulk.write(store, built, CUBE_KEYS, list(CUBE_KEYS), remove=incremental.replaced_keys(tables),
+                   remove_from={t: {g: d.date() for g, d in how.first.items()} for t in incremental.PERIOD_FACTS})
+    else:
+        bulk.write(store, built, CUBE_KEYS, list(CUBE_KEYS), replace=REPLACED)
+    return RefreshResult(run_id, as_of, rules.version, engine.name, seconds, figures, n_causes,
+                         how.cutoff if isinstance(how, Plan) else None, how if isinstance(how, str) else "")
 
 
 @dataclass(frozen=True)

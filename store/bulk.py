@@ -16,6 +16,8 @@ staging SQLite file out, never the store), then attached and upserted with one
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
 import subprocess
 import sys
@@ -111,6 +113,106 @@ def read_table(store: Store, table: str, columns: Iterable[str] | None = None) -
     return df
 
 
+def _placeholder(dtype: pl.DataType) -> str:
+    if dtype == pl.Boolean or dtype.is_integer():
+        return "0"
+    if dtype.is_float():
+        return "0.5"
+    return "'x'"
+
+
+def read_queries(store: Store, queries: Mapping[str, tuple[str, Mapping[str, pl.DataType]]],
+                 setup: Iterable[str] = (), many: bool = True) -> dict[str, pl.DataFrame]:
+    """Fixed queries (internal SQL, literals inlined) read in one snapshot, after ``setup`` statements (TEMP
+    tables only); each result typed by its schema (its columns, in order). SQLite: by ADBC in another process
+    (store/unload.py) when ``many`` rows are expected — several times quicker for millions of rows —,
+    else (or when that fails) by this process's driver, which plans selective queries better;
+    PostgreSQL: by ADBC."""
+    setup = list(setup)
+    if store.dialect == "sqlite" and not many:
+        return _read_in_process(store, queries, setup)
+    if store.dialect == "sqlite":
+        try:
+            return _unload(store, queries, setup)
+        except (RuntimeError, OSError):  # the other process failed: read the slow way
+            return _read_in_process(store, queries, setup)
+    conn = store.adbc_connect()
+    try:
+        cur = conn.cursor()
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        for sql in setup:
+            cur.execute(sql)
+        out = {}
+        for name, (sql, schema) in queries.items():
+            cur.execute(sql)
+            got = pl.from_arrow(cur.fetch_arrow_table())
+            assert isinstance(got, pl.DataFrame)
+            out[name] = from_sql(got, schema) if got.height else pl.DataFrame(schema=schema)
+        cur.close()
+        conn.rollback()
+    finally:
+        conn.close()
+    return out
+
+
+def _unload(store: Store, queries: Mapping[str, tuple[str, Mapping[str, pl.DataType]]],
+            setup: list[str]) -> dict[str, pl.DataFrame]:
+    db = store.url.database
+    if not db or db == ":memory:":
+        raise RuntimeError("an in-memory store has no file to read from another process")
+    folder = Path(tempfile.mkdtemp(prefix="wismo-unload-"))
+    try:
+        wrapped = {}
+        for name, (sql, schema) in queries.items():
+            first = ", ".join(f"{_placeholder(t)} AS {_word(c)}" for c, t in schema.items())
+            wrapped[name] = (f"SELECT 1 AS _sentinel, {first} UNION ALL "  # noqa: S608 - internal SQL
+                             f"SELECT 0, * FROM ({sql})")
+        job = folder / "job.json"
+        job.write_text(json.dumps({"db": str(Path(db).resolve()), "setup": setup, "queries": wrapped,
+                                   "out": str(folder)}))
+        proc = subprocess.run([sys.executable, "-m", "store.unload", str(job)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"reading the rows failed: {proc.stderr.strip()[-500:]}")
+        out = {}
+        for name, (_sql, schema) in queries.items():
+            df = pl.read_ipc(folder / f"{name}.arrow")
+            df = df.filter(pl.col("_sentinel") == 0).drop("_sentinel")
+            out[name] = from_sql(df, schema) if df.height else pl.DataFrame(schema=schema)
+        return out
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _read_in_process(store: Store, queries: Mapping[str, tuple[str, Mapping[str, pl.DataType]]],
+                     setup: list[str]) -> dict[str, pl.DataFrame]:
+    raw = store.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("BEGIN")
+        for sql in setup:
+            cur.execute(sql)
+        out = {}
+        for name, (sql, schema) in queries.items():
+            rows = cur.execute(sql).fetchall()
+            df = (pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None) if rows
+                  else pl.DataFrame(schema=schema))
+            out[name] = from_sql(df, schema)
+        cur.execute("ROLLBACK")
+        cur.close()
+    finally:
+        raw.close()
+    return out
+
+
+def read_tables(store: Store, tables: Iterable[str]) -> dict[str, pl.DataFrame]:
+    """Contract tables whole, typed, read in one snapshot (by ADBC: see ``read_queries``)."""
+    queries = {}
+    for table in tables:
+        schema = contract_schema(table)
+        queries[table] = (f"SELECT {', '.join(schema)} FROM {table}", schema)  # noqa: S608 - contract names
+    return read_queries(store, queries)
+
+
 def _upsert_sql(table: str, cols: list[str], key: tuple[str, ...], source: str) -> str:
     updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in key)
     action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
@@ -121,18 +223,41 @@ def _upsert_sql(table: str, cols: list[str], key: tuple[str, ...], source: str) 
 
 def write(store: Store, frames: Mapping[str, pl.DataFrame], keys: Mapping[str, tuple[str, ...]],
           order: Iterable[str], after_table: Callable[[str], None] | None = None,
-          replace: Iterable[str] = ()) -> dict[str, int]:
+          replace: Iterable[str] = (), remove: Mapping[str, pl.DataFrame] | None = None,
+          remove_from: Mapping[str, Mapping[str, dt.date]] | None = None) -> dict[str, int]:
     """Upsert every frame in one transaction; returns rows written per table.
 
-    ``order`` lists the tables parents first. Tables in ``replace`` are emptied first,
-    in the same transaction. ``after_table`` is called after each table is written,
-    inside the transaction (progress reporting, fault injection in tests).
+    ``order`` lists the tables parents first. Before writing, in the same transaction: tables in
+    ``replace`` are emptied; for each table in ``remove``, the rows whose key (the frame's one column)
+    is in the frame are deleted; for each table in ``remove_from`` (``{grain: start}``), its rows of
+    that grain with ``period_start`` at or after ``start``. ``after_table`` is called after each table is
+    written, inside the transaction (progress reporting, fault injection in tests).
     """
     todo = [(t, frames[t]) for t in order if t in frames and frames[t].height > 0]
     clear = [f"DELETE FROM {t}" for t in replace]  # noqa: S608 - fixed table names
+    for table, starts in (remove_from or {}).items():
+        clear += [f"DELETE FROM {table} WHERE grain = '{_word(grain)}' "  # noqa: S608 - names and dates we made
+                  f"AND period_start >= {_day(store.dialect, start)}" for grain, start in starts.items()]
+    gone = [(t, df) for t, df in (remove or {}).items() if df.height > 0]
     if store.dialect == "sqlite":
-        return _write_sqlite(store, todo, keys, after_table, clear)
-    return _write_adbc(store, todo, keys, after_table, clear)
+        return _write_sqlite(store, todo, keys, after_table, clear, gone)
+    return _write_adbc(store, todo, keys, after_table, clear, gone)
+
+
+def _word(name: str) -> str:
+    if not name.isidentifier():
+        raise ValueError(f"not a name: {name!r}")
+    return name
+
+
+def _day(dialect: str, d: dt.date) -> str:
+    """A date as a SQL literal in the store's own storage format (SQLite keeps dates as ISO text)."""
+    day = dt.date(d.year, d.month, d.day).isoformat()
+    return f"'{day}'" if dialect == "sqlite" else f"DATE '{day}'"
+
+
+def _remove_sql(table: str, column: str, source: str) -> str:
+    return f"DELETE FROM {table} WHERE {_word(column)} IN (SELECT {column} FROM {source})"  # noqa: S608
 
 
 STAGE_ROWS = 100_000  # from here a table is staged by ADBC in another process: below, executemany is as quick
@@ -153,18 +278,22 @@ def _stage(todo: list[tuple[str, pl.DataFrame]], folder: Path) -> Path | None:
     return target
 
 
+Gone = list[tuple[str, pl.DataFrame]]  # (table, the keys of the rows to delete)
+
+
 def _write_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapping[str, tuple[str, ...]],
-                  after_table: Callable[[str], None] | None, clear: list[str]) -> dict[str, int]:
+                  after_table: Callable[[str], None] | None, clear: list[str], gone: Gone) -> dict[str, int]:
     folder = Path(tempfile.mkdtemp(prefix="wismo-stage-"))
     try:
         staged = _stage(todo, folder)
-        return _upsert_sqlite(store, todo, keys, after_table, clear, staged)
+        return _upsert_sqlite(store, todo, keys, after_table, clear, staged, gone)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _upsert_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapping[str, tuple[str, ...]],
-                   after_table: Callable[[str], None] | None, clear: list[str], staged: Path | None) -> dict[str, int]:
+                   after_table: Callable[[str], None] | None, clear: list[str], staged: Path | None,
+                   gone: Gone) -> dict[str, int]:
     raw = store.engine.raw_connection()
     dbapi = raw.driver_connection
     assert dbapi is not None
@@ -182,6 +311,12 @@ def _upsert_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Map
         cur.execute("BEGIN IMMEDIATE")
         for sql in clear:
             cur.execute(sql)
+        for table, df in gone:
+            col = _word(df.columns[0])
+            cur.execute(f"CREATE TEMPORARY TABLE gone_{table} ({col} TEXT)")
+            cur.executemany(f"INSERT INTO gone_{table} VALUES (?)", df.select(col).iter_rows())  # noqa: S608
+            cur.execute(_remove_sql(table, col, f"temp.gone_{table}"))
+            cur.execute(f"DROP TABLE temp.gone_{table}")
         for table, df in todo:
             if table in in_stage:
                 cur.execute(_upsert_sql(table, df.columns, keys[table],
@@ -211,13 +346,19 @@ def _upsert_sqlite(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Map
 
 
 def _write_adbc(store: Store, todo: list[tuple[str, pl.DataFrame]], keys: Mapping[str, tuple[str, ...]],
-                after_table: Callable[[str], None] | None, clear: list[str]) -> dict[str, int]:
+                after_table: Callable[[str], None] | None, clear: list[str], gone: Gone) -> dict[str, int]:
     conn = store.adbc_connect()
     written: dict[str, int] = {}
     try:
         cur = conn.cursor()
         for sql in clear:
             cur.execute(sql)
+        for table, df in gone:
+            col = _word(df.columns[0])
+            cur.execute(f"DROP TABLE IF EXISTS gone_{table}")
+            cur.adbc_ingest(f"gone_{table}", df.select(col).to_arrow(), mode="create", temporary=True)
+            cur.execute(_remove_sql(table, col, f"gone_{table}"))
+            cur.execute(f"DROP TABLE gone_{table}")
         for table, df in todo:
             stage = f"stage_{table}"
             cur.execute(f"DROP TABLE IF EXISTS {stage}")

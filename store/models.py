@@ -137,6 +137,20 @@ class LoadRun(Base):
     row_counts: Mapped[str] = mapped_column(Text)  # JSON: {table: rows written}
     blocking_failures: Mapped[int] = mapped_column(Integer)
     warnings: Mapped[int] = mapped_column(Integer)
+    # what a landed load touched, for an incremental refresh (services/refresh.py): "orders" (the families it
+    # wrote are in load_touches), "all" (too many, or the nodes or carriers: the next refresh is full); NULL
+    # for a refused load or one landed before this was recorded
+    scope: Mapped[str | None] = mapped_column(String)
+    touched_from: Mapped[dt.datetime | None] = mapped_column(TS)  # the earliest timestamp in the rows it wrote
+
+
+class LoadTouch(Base):
+    """An order (or a shipment, for tracking events) whose rows a landed load wrote."""
+
+    __tablename__ = "load_touches"
+    load_id: Mapped[str] = mapped_column(String, primary_key=True)
+    kind: Mapped[str] = mapped_column(String, primary_key=True)  # order | shipment
+    key: Mapped[str] = mapped_column(String, primary_key=True)
 
 
 class CheckResult(Base):
@@ -223,6 +237,9 @@ class MetricRun(Base):
     engine: Mapped[str] = mapped_column(String)
     figures: Mapped[int] = mapped_column(Integer)
     causes: Mapped[int] = mapped_column(Integer)
+    # from which time the figures were recomputed: NULL for a full refresh, else the incremental refresh's
+    # cutoff (every period before it was kept from the previous run)
+    recomputed_from: Mapped[dt.datetime | None] = mapped_column(TS)
 
 
 class ContactState(Base):

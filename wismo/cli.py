@@ -84,15 +84,22 @@ def refresh(
     = None,
     engine_name: Annotated[str | None, typer.Option("--engine", help="polars, duckdb, spark or pushdown (inside the PostgreSQL "
                                                     "store); default WISMO_ENGINE or polars.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Recompute every period, not only those the loads since "
+                                                      "the last refresh (or a later as-of) can change.")] = False,
 ) -> None:
     """Recompute the figures the dashboard reads (every KPI, grain and cut; every contact's cause).
+
+    Incremental by default: only the periods that the loads since the last refresh, or a later as-of, can
+    change are recomputed (from the earliest time they touch, less the longest window a definition looks
+    back); the earlier periods are kept. A full refresh runs when there are no figures yet, the rules or a
+    carrier changed, the as-of moved back, or the engine computes inside the store (pushdown, Spark).
 
     With --engine pushdown (PostgreSQL store) the figures are computed inside the database and only
     they come back; with spark, on local[*], a cluster (WISMO_SPARK_MASTER) or Spark Connect
     (WISMO_SPARK_REMOTE)."""
     require("editor", "refreshing the figures")
     try:
-        recompute(as_of(at), engine_name)
+        recompute(as_of(at), engine_name, full=full)
     except ValueError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(EXIT_USAGE) from None

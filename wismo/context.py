@@ -128,13 +128,19 @@ def as_of(value: str | None) -> dt.datetime | None:
     return got
 
 
-def recompute(when: dt.datetime | None, engine_name: str | None = None) -> RefreshResult:
+def recompute(when: dt.datetime | None, engine_name: str | None = None, full: bool = False) -> RefreshResult:
     from services.refresh import refresh
 
-    r = refresh(store(), engine(engine_name), as_of=when)
-    typer.echo(f"figures refreshed: {r.figures:,} KPI rows, {r.causes:,} contact causes, as-of "
-               f"{r.as_of:%Y-%m-%dT%H:%M:%SZ}, rules {r.rule_version}, engine {r.engine}, {r.seconds:.1f} s")
+    r = refresh(store(), engine(engine_name), as_of=when, full=full)
+    say_refreshed(r)
     return r
+
+
+def say_refreshed(r: RefreshResult) -> None:
+    how = (f"recomputed from {r.recomputed_from:%Y-%m-%d %H:%M} UTC, earlier periods kept" if r.recomputed_from
+           else f"full: {r.why_full}")
+    typer.echo(f"figures refreshed ({how}): {r.figures:,} KPI rows, {r.causes:,} contact causes written, as-of "
+               f"{r.as_of:%Y-%m-%dT%H:%M:%SZ}, rules {r.rule_version}, engine {r.engine}, {r.seconds:.1f} s")
 
 
 def print_report(report: CheckReport) -> None:
@@ -179,5 +185,4 @@ def load_folder(folder: Path, when: dt.datetime | None) -> None:
         raise typer.Exit(EXIT_STALE)
     r = got.refresh
     assert r is not None
-    typer.echo(f"figures refreshed: {r.figures:,} KPI rows, {r.causes:,} contact causes, as-of "
-               f"{r.as_of:%Y-%m-%dT%H:%M:%SZ}, rules {r.rule_version}, engine {r.engine}, {r.seconds:.1f} s")
+    say_refreshed(r)

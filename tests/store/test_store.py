@@ -122,3 +122,36 @@ def test_data_contract_doc_is_current():
     from core.contract import markdown
 
     assert (Path(__file__).parents[2] / "docs" / "data-contract.md").read_text() == markdown()
+
+
+def test_bulk_reads_keep_types_when_a_column_starts_with_thousands_of_nulls(store, monkeypatch):
+    """ADBC's SQLite driver guesses a column's type from the first rows: a cancelled_at that is empty for
+    the first 3,000 orders and set later must still come back as timestamps, and the in-process fallback
+    must give the same frame (SQLite; PostgreSQL reads by ADBC with the database's own types)."""
+    import polars as pl
+
+    from store import bulk
+
+    n = 3_000
+    orders = pl.DataFrame({
+        "order_id": [f"O{i:05d}" for i in range(n + 2)], "customer_id": "C1", "channel": "web",
+        "placed_at": [dt.datetime(2026, 3, 1, tzinfo=dt.UTC)] * (n + 2),
+        "promised_delivery_date": [dt.date(2026, 3, 5)] * (n + 2), "delivery_method": "ship_to_home",
+        "cancelled_at": [None] * n + [dt.datetime(2026, 3, 2, 10, 30, 0, 123456, tzinfo=dt.UTC)] * 2},
+        schema_overrides={"cancelled_at": pl.Datetime("us", "UTC"), "placed_at": pl.Datetime("us", "UTC")})
+    bulk.write(store, {"orders": orders}, {"orders": TABLES["orders"].key}, ["orders"])
+    got = bulk.read_tables(store, ["orders"])["orders"].sort("order_id")
+    assert got.schema == orders.schema
+    assert got.equals(orders)
+    if store.dialect == "sqlite":  # the other process itself, not its fallback
+        from core.contract import contract_schema
+
+        sql = f"SELECT {', '.join(contract_schema('orders'))} FROM orders"
+        direct = bulk._unload(store, {"o": (sql, contract_schema("orders"))}, [])["o"]
+        assert direct.sort("order_id").equals(orders)
+
+        def refuse(*_a, **_k):  # type: ignore[no-untyped-def]
+            raise RuntimeError("no other process")
+
+        monkeypatch.setattr(bulk, "_unload", refuse)
+        assert bulk.read_tables(store, ["orders"])["orders"].sort("order_id").equals(orders)
