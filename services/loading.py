@@ -76,6 +76,7 @@ class LoadResult:
     rejects_file: Path | None = None
     problem: FileProblem | None = None
     warnings_file: Path | None = None  # the rows behind the warnings of a landed load (None: no warning row)
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)  # the typed rows it wrote
 
 
 def utcnow() -> dt.datetime:
@@ -213,7 +214,8 @@ def load(folder: Path, store: Store, *, user: str, as_of: dt.datetime | None = N
             raise StoreBusy(f"{busy} (the attempt could not be recorded either: the lock was still held)") from None
         raise
     return LoadResult(load_id, report, landed=True, written={t: n for t, n in written.items() if t in TABLES},
-                      warnings_file=write_rows(report, "warning", rejects_dir / f"{load_id}.warnings.csv"))
+                      warnings_file=write_rows(report, "warning", rejects_dir / f"{load_id}.warnings.csv"),
+                      frames=frames)
 
 
 def counts(store: Store) -> dict[str, int]:
@@ -228,18 +230,29 @@ class LoadAndRefresh:
     refresh_error: str | None = None  # the load landed, the figures were not recomputed (they are stale)
 
 
+def _whole_store(store: Store, result: LoadResult) -> dict[str, pl.DataFrame] | None:
+    """The load's own frames when they are the whole store (it was empty, and no other load landed since):
+    the refresh then need not read back what was just written."""
+    newest = queries.latest_load(store, "landed")
+    counts = queries.row_counts(store)
+    same = all(counts[t] == (result.frames[t].height if t in result.frames else 0) for t in counts)
+    return result.frames if newest is not None and newest.load_id == result.load_id and same else None
+
+
 def load_and_refresh(folder: Path, store: Store, *, user: str, engine: EngineConfig, as_of: dt.datetime | None = None,
                      rejects_dir: Path = Path("data/rejects"), progress: bool = False,
                      earliest: dt.date = EARLIEST, limits: Limits | None = None) -> LoadAndRefresh:
     """Check and land ``folder``, then recompute the figures with ``engine``. A refresh that fails leaves
     the load landed and the previous figures in place, marked stale (services/refresh.py ``coverage``);
     its error is returned, not raised, so the caller can say so."""
+    was_empty = not any(queries.row_counts(store).values())
     result = load(folder, store, user=user, as_of=as_of, rejects_dir=rejects_dir, progress=progress,
                   earliest=earliest, limits=limits)
     if not result.landed:
         return LoadAndRefresh(result)
     try:
-        return LoadAndRefresh(result, refresh(store, engine))
+        return LoadAndRefresh(result, refresh(store, engine, tables=_whole_store(store, result) if was_empty
+                                              else None))
     except Exception as err:  # noqa: BLE001 - any failure leaves the previous figures; it is reported
         return LoadAndRefresh(result, refresh_error=f"{type(err).__name__}: {err}")
 

@@ -89,13 +89,16 @@ def plan(store: Store, rules: RuleSet, as_of: dt.datetime, carriers: pl.DataFram
 
 
 def refresh(store: Store, engine: EngineConfig, as_of: dt.datetime | None = None,
-            rules: RuleSet | None = None, full: bool = False) -> RefreshResult:
+            rules: RuleSet | None = None, full: bool = False,
+            tables: dict[str, pl.DataFrame] | None = None) -> RefreshResult:
     """Recompute the figures into the store, in one transaction: a refresh that fails leaves the previous
     figures in place (``coverage`` then reports them stale).
 
     Incremental where it can be (the engine reads frames, the rules and carriers are unchanged, the as-of
     does not move back, and every load since recorded what it touched): only the periods new data or the
     later as-of can change are recomputed, the rest kept. ``full=True`` recomputes everything.
+    ``tables``: the whole store's rows, already in memory (a first load hands over what it wrote): a full
+    refresh from them, without reading the store back.
 
     Without ``rules``, the rules in force: the repo's defaults with the newest governed thresholds."""
     rules = rules or governed.rules(store)
@@ -105,7 +108,7 @@ def refresh(store: Store, engine: EngineConfig, as_of: dt.datetime | None = None
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     slas = governed.carrier_slas(store)
     be = open_backend(engine, store_url=store.url.render_as_string(hide_password=False))
-    tables: dict[str, pl.DataFrame] | None
+    given, tables = tables, None
     overrides: dict[str, pl.DataFrame] | None = None
     how: Plan | str = "asked for a full refresh"
     try:
@@ -117,11 +120,14 @@ def refresh(store: Store, engine: EngineConfig, as_of: dt.datetime | None = None
             tables, overrides = None, apply_carrier_slas({"carriers": be.collect(held)}, slas)
             how = "the engine computes inside the store"
         else:
-            carriers = apply_carrier_slas({"carriers": bulk.read_table(store, "carriers")}, slas)["carriers"]
-            if not full:
+            if given is not None:
+                how = "the first load's rows, as loaded"
+            elif not full:
+                carriers = apply_carrier_slas({"carriers": bulk.read_table(store, "carriers")}, slas)["carriers"]
                 how = plan(store, rules, as_of, carriers)
-            tables = apply_carrier_slas(how.tables if isinstance(how, Plan) else bulk.read_tables(store, TABLES),
-                                        slas)
+            rows = how.tables if isinstance(how, Plan) else given if given is not None \
+                else bulk.read_tables(store, TABLES)
+            tables = apply_carrier_slas(rows, slas)
         built = build(tables, as_of, rules, be, run_id, overrides, how.first if isinstance(how, Plan) else None)
     finally:
         close = getattr(be, "close", None)

@@ -24,6 +24,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -140,18 +141,30 @@ def read_queries(store: Store, queries: Mapping[str, tuple[str, Mapping[str, pl.
     try:
         cur = conn.cursor()
         cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        for sql in setup:
-            cur.execute(sql)
-        out = {}
-        for name, (sql, schema) in queries.items():
-            cur.execute(sql)
+
+        def arrow(_schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
             got = pl.from_arrow(cur.fetch_arrow_table())
             assert isinstance(got, pl.DataFrame)
-            out[name] = from_sql(got, schema) if got.height else pl.DataFrame(schema=schema)
+            return got
+
+        out = _run(cur, setup, queries, arrow)
         cur.close()
         conn.rollback()
     finally:
         conn.close()
+    return out
+
+
+def _run(cur: Any, setup: list[str], queries: Mapping[str, tuple[str, Mapping[str, pl.DataType]]],
+         fetch: Callable[[Mapping[str, pl.DataType]], pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The setup statements, then each query fetched and typed, on one cursor."""
+    for sql in setup:
+        cur.execute(sql)
+    out = {}
+    for name, (sql, schema) in queries.items():
+        cur.execute(sql)
+        got = fetch(schema)
+        out[name] = from_sql(got, schema) if got.height else pl.DataFrame(schema=schema)
     return out
 
 
@@ -189,14 +202,13 @@ def _read_in_process(store: Store, queries: Mapping[str, tuple[str, Mapping[str,
     try:
         cur = raw.cursor()
         cur.execute("BEGIN")
-        for sql in setup:
-            cur.execute(sql)
-        out = {}
-        for name, (sql, schema) in queries.items():
-            rows = cur.execute(sql).fetchall()
-            df = (pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None) if rows
-                  else pl.DataFrame(schema=schema))
-            out[name] = from_sql(df, schema)
+
+        def rows(schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+            got = cur.fetchall()
+            return (pl.DataFrame(got, schema=list(schema), orient="row", infer_schema_length=None) if got
+                    else pl.DataFrame(schema=schema))
+
+        out = _run(cur, setup, queries, rows)
         cur.execute("ROLLBACK")
         cur.close()
     finally:

@@ -150,3 +150,21 @@ def test_what_forces_a_full_refresh(long_data, tmp_path):
     touched = bulk.read_sql(store, "SELECT scope FROM load_runs ORDER BY finished_at")["scope"].to_list()
     assert touched == ["all", "all"]  # the first load brought new nodes and carriers, the second changed one
     store.engine.dispose()
+
+
+def test_a_first_load_refreshes_from_its_own_rows(tiny, tmp_path):
+    """Into an empty store, the load hands what it wrote to the refresh instead of reading it back; the
+    figures equal those of a refresh that reads the store; a second load reads the store as usual."""
+    from services.loading import load_and_refresh
+
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    eng = EngineConfig(name="polars")
+    as_of = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
+    got = load_and_refresh(tiny, store, user="t", engine=eng, as_of=as_of, rejects_dir=tmp_path / "r")
+    assert got.refresh is not None and got.refresh.why_full == "the first load's rows, as loaded"
+    handed = figures(store)
+    refresh(store, eng, as_of=got.refresh.as_of, full=True)
+    assert all(handed[t].equals(figures(store)[t]) for t in FIGURES)
+    again = load_and_refresh(tiny, store, user="t", engine=eng, as_of=as_of, rejects_dir=tmp_path / "r")
+    assert again.refresh is not None and again.refresh.why_full != "the first load's rows, as loaded"
+    store.engine.dispose()
