@@ -20,7 +20,7 @@ from metrics.catalogue import Catalogue, RuleSet, load_catalogue, load_rules
 from metrics.causes import RULES, attribute
 from metrics.context import Context, with_dim
 from metrics.costs import Costs
-from metrics.portable import Backend, Frame, PolarsBackend, period_start
+from metrics.portable import Backend, Frame, PolarsBackend, exact_div, period_start, ts
 from metrics.units import SNAPSHOT_UNIT_SETS, UNIT_SET_FUNCTIONS, units
 
 GRAINS = ("day", "week", "month")
@@ -115,6 +115,8 @@ def aggregate(ctx: Context, unit_set: str, cut: str, columns: list[str], filters
     if unit_set not in SNAPSHOT_UNIT_SETS:
         # no ``ts <= as_of`` here: each unit set holds only units known at as-of, and a unit's period
         # may lie after it (a shipment delivered early counts in the period of its later promise date)
+        if ctx.grain in ctx.periods_from:  # an incremental refresh: the earlier periods are kept, not wanted
+            frame = frame.filter(nw.col("ts") >= ts(ctx.periods_from[ctx.grain]))
         frame = frame.with_columns(period_start=period_start(nw.col("ts"), ctx.grain))
     # cut "all": its dim is a constant, and SQL engines refuse a constant GROUP BY key
     keys = ["period_start"] if cut == "all" else ["period_start", "dim"]
@@ -150,10 +152,10 @@ def compute(tables: dict[str, pl.DataFrame] | Context | None, request: Request, 
     parts = []
     for k in kpis:
         num_m, den_m = cat.measure(k.numerator), cat.measure(k.denominator)
-        num = sums[num_m.unit_set].select("period_start", "dim", (pl.col(num_m.column) / num_m.scale)
-                                          .alias("numerator"))
-        den = sums[den_m.unit_set].select("period_start", "dim", (pl.col(den_m.column) / den_m.scale)
-                                          .alias("denominator"))
+        num = sums[num_m.unit_set].select("period_start", "dim",
+                                          exact_div(pl.col(num_m.column), num_m.scale).alias("numerator"))
+        den = sums[den_m.unit_set].select("period_start", "dim",
+                                          exact_div(pl.col(den_m.column), den_m.scale).alias("denominator"))
         both = num.join(den, on=["period_start", "dim"], how="full", coalesce=True).with_columns(
             pl.col("numerator").fill_null(0.0), pl.col("denominator").fill_null(0.0))
         both = both.filter((pl.col("numerator") != 0) | (pl.col("denominator") != 0)).with_columns(

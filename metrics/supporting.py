@@ -21,7 +21,7 @@ import polars as pl
 
 from metrics.causes import attribute, promise_missed
 from metrics.context import UNASSIGNED, Context, distinct_events, proactive_notices
-from metrics.portable import linear_quantiles, micros_between, period_start
+from metrics.portable import exact_div, linear_quantiles, micros_between, period_start, ts
 from metrics.units import CONFLICT_KINDS, exception_notices, fcr_contacts, feed_shipments, status_messages
 
 US_PER_HOUR = 3_600_000_000
@@ -37,7 +37,10 @@ def contact_causes(ctx: Context) -> pl.DataFrame:
 def event_latency(ctx: Context) -> pl.DataFrame:
     """Feed latency (received_at − event_at, exact to the microsecond) per carrier and period, and over all carriers:
     events, p50 and p90 in hours — computed by the engine; only the groups come back."""
-    ev = distinct_events(ctx.known("tracking_events")).join(
+    ev = distinct_events(ctx.known("tracking_events"))
+    if ctx.grain in ctx.periods_from:  # an incremental refresh: the earlier periods are kept, not wanted
+        ev = ev.filter(nw.col("event_at") >= ts(ctx.periods_from[ctx.grain]))
+    ev = ev.join(
         ctx.known("shipments").select("shipment_id", "carrier_id"), on="shipment_id", how="inner"
     ).with_columns(period_start=period_start(nw.col("event_at"), ctx.grain),
                    latency_us=micros_between(nw.col("received_at"), nw.col("event_at")))
@@ -47,7 +50,8 @@ def event_latency(ctx: Context) -> pl.DataFrame:
     out = pl.concat([per_carrier.select("carrier_id", "period_start", "n", "p50", "p90"),
                      overall.select(pl.lit("all").alias("carrier_id"), "period_start", "n", "p50", "p90")])
     return (out.with_columns(grain=pl.lit(ctx.grain), events=pl.col("n").cast(pl.UInt32),
-                             p50_hours=pl.col("p50") / US_PER_HOUR, p90_hours=pl.col("p90") / US_PER_HOUR,
+                             p50_hours=exact_div(pl.col("p50"), US_PER_HOUR),
+                             p90_hours=exact_div(pl.col("p90"), US_PER_HOUR),
                              period_start=pl.col("period_start").dt.replace_time_zone(None).dt.date())
             .select("grain", "carrier_id", "period_start", "events", "p50_hours", "p90_hours")
             .sort("grain", "carrier_id", "period_start"))
@@ -71,7 +75,7 @@ def exception_facts(ctx: Context) -> pl.DataFrame:
     # differently
     return df.with_columns(pl.col("covered").cast(pl.Boolean), pl.col("decided").cast(pl.Boolean),
                            pl.col("carrier_id").fill_null(UNASSIGNED),
-                           hours_to_notice=pl.col("us_to_notice") / US_PER_HOUR).select(
+                           hours_to_notice=exact_div(pl.col("us_to_notice"), US_PER_HOUR)).select(
         "exception_id", "order_id", "shipment_id", "exception_type", "owner_team", "node_id", "carrier_id",
         "opened_at", "resolved_at", "first_notice_at", "hours_to_notice", "covered", "decided").sort("exception_id")
 

@@ -24,3 +24,16 @@ def test_demo_kpis_match_the_golden_table(request, cut):
         got.write_csv(path)
     expected = pl.read_csv(path, schema=got.schema)
     assert got.equals(expected)
+
+
+def test_a_scaled_figure_does_not_depend_on_the_rows_beside_it():
+    """1,167,399,012,833 µs is 13.511562648530093 days, correctly rounded, whether it is divided alone or in
+    a column of several periods (polars divides a column by a scalar through its reciprocal: 1 ulp off)."""
+    from metrics.portable import exact_div
+
+    x = 1_167_399_012_833
+    for n in (1, 2, 64):
+        got = pl.DataFrame({"a": [x] * n, "b": [None] * (n - 1) + [x]}).select(
+            exact_div(pl.col("a"), 86_400_000_000), exact_div(pl.col("b"), 86_400_000_000))
+        assert got["a"].to_list() == [x / 86_400_000_000] * n
+        assert got["b"].to_list() == [None] * (n - 1) + [x / 86_400_000_000]
