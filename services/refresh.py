@@ -76,7 +76,7 @@ def plan(store: Store, rules: RuleSet, as_of: dt.datetime, carriers: pl.DataFram
     look = incremental.lookback(rules, carriers)
     loads = tuple(p.load_id for p in pending)
     loads_from = min((p.touched_from for p in pending if p.touched_from is not None), default=None)
-    # read once, from a guess that holds the families a month old or younger; the changed families' own
+    # read once, from a guess that holds the families up to two weeks old; the changed families' own
     # timestamps then give the cutoff, and a family that lived longer makes a second, wider read
     guess = incremental.read_from(incremental.cutoff(previous.as_of, look, loads_from, None)
                                   - incremental.GUESS_SPAN, look)
