@@ -228,12 +228,23 @@ def report(label: str, out: list, errors: list, wall: float) -> dict:
     return {"p50": p50, "p95": p95, "errors": len(errors), "n": len(clicks)}
 
 
+def refresh(store: str) -> None:
+    """A new run of the figures while the server runs (its cached figures belong to the previous run)."""
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "wismo.entry", "refresh"], env={**os.environ, "WISMO_DATABASE_URL": store},
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    print(f"\n# wismo refresh: {time.perf_counter() - t:.1f} s; the sessions arrive now, every cached figure stale")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--store", required=True, help="SQLAlchemy URL of a loaded, refreshed store")
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=2, help="click-throughs of every page per session")
     ap.add_argument("--clients", choices=["websocket", "browser"], default="websocket")
+    ap.add_argument("--after-refresh", action="store_true",
+                    help="cold pages: after the single session's reference, run `wismo refresh` (a new run: every "
+                         "cached figure is stale) and let the sessions arrive at once")
     ap.add_argument("--think", type=float, default=3.0,
                     help="seconds a user pauses between clicks (drawn from 0.5×–1.5×); 0: a stress test")
     args = ap.parse_args()
@@ -244,6 +255,8 @@ def main() -> None:
         print(f"# serving: {args.clients} clients, {args.rounds} round(s) of {len(PAGES)} pages each, "
               f"{args.think:g} s think time between clicks")
         one = report("reference: 1 session", *asyncio.run(go(url, 1, args.rounds)))
+        if args.after_refresh:
+            refresh(args.store)
         many = report(f"{args.sessions} simultaneous sessions", *asyncio.run(go(url, args.sessions, args.rounds)))
         ratio = many["p95"] / one["p95"] if one["p95"] else float("nan")
         print(f"\n  p95 with {args.sessions} sessions {many['p95']:.2f} s = {ratio:.1f}× the single session's "

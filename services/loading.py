@@ -194,8 +194,11 @@ def load(folder: Path, store: Store, *, user: str, as_of: dt.datetime | None = N
     counts = {t: df.height for t, df in frames.items()}
     book = _bookkeeping(load_id, report, "landed", user, source, started, counts)
     scope, touched_from, touched = touches(load_id, frames, stored_rows(store))
+    scans = frames.get("tracking_events")
+    newest = scans["received_at"].max() if scans is not None and scans.height else None
     book["load_runs"] = book["load_runs"].with_columns(
-        scope=pl.lit(scope), touched_from=pl.lit(touched_from, dtype=pl.Datetime("us", "UTC")))
+        scope=pl.lit(scope), touched_from=pl.lit(touched_from, dtype=pl.Datetime("us", "UTC")),
+        newest_scan=pl.lit(newest, dtype=pl.Datetime("us", "UTC")))
     book["load_touches"] = touched
     keys = {t: TABLES[t].key for t in frames} | BOOKKEEPING_KEYS | TOUCH_KEYS
     order = [*[t for t in LOAD_ORDER if t in frames], *BOOKKEEPING_KEYS, *TOUCH_KEYS]

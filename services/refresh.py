@@ -22,14 +22,14 @@ from metrics.cube import build
 from metrics.engines import holds_tables, open_backend
 from metrics.governed import apply_carrier_slas
 from services import governed
-from store import bulk, queries, scope
+from store import bulk, frames, queries, scope
 from store.db import Store
 
 CUBE_KEYS = {"kpi_cube": ("kpi", "grain", "dimension", "dimension_value", "period_start"),
              "contact_causes": ("contact_id",), "contact_states": ("contact_id",),
              "carrier_latency": ("grain", "carrier_id", "period_start"), "exception_facts": ("exception_id",),
              "feed_conflicts": ("shipment_id",), "message_checks": ("notification_id",),
-             "metric_runs": ("run_id",)}
+             "metric_runs": ("run_id",), "figure_frames": ("name",)}
 REPLACED = [t for t in CUBE_KEYS if t != "metric_runs"]
 
 
@@ -145,12 +145,32 @@ def refresh(store: Store, engine: EngineConfig, as_of: dt.datetime | None = None
                           "recomputed_from": pl.Datetime("us", "UTC")})
     if isinstance(how, Plan):
         assert tables is not None
-        bulk.write(store, built, CUBE_KEYS, list(CUBE_KEYS), remove=incremental.replaced_keys(tables),
-                   remove_from={t: {g: d.date() for g, d in how.first.items()} for t in incremental.PERIOD_FACTS})
+        remove = incremental.replaced_keys(tables)
+        remove_from = {t: {g: d.date() for g, d in how.first.items()} for t in incremental.PERIOD_FACTS}
+        built["figure_frames"] = frames.rows(_patched_frames(store, built, tables, remove, remove_from), run_id)
+        bulk.write(store, built, CUBE_KEYS, list(CUBE_KEYS), remove=remove, remove_from=remove_from)
     else:
+        whole = {t: built[t] for t in frames.FIGURES} | (
+            frames.inputs(tables) if tables is not None else frames.from_store(store, ("contacts", "order_channels")))
+        built["figure_frames"] = frames.rows(whole, run_id)
         bulk.write(store, built, CUBE_KEYS, list(CUBE_KEYS), replace=REPLACED)
     return RefreshResult(run_id, as_of, rules.version, engine.name, seconds, figures, n_causes,
                          how.cutoff if isinstance(how, Plan) else None, how if isinstance(how, str) else "")
+
+
+def _patched_frames(store: Store, built: dict[str, pl.DataFrame], tables: dict[str, pl.DataFrame],
+                    remove: dict[str, pl.DataFrame], remove_from: dict[str, dict[str, dt.date]]
+                    ) -> dict[str, pl.DataFrame]:
+    """The previous run's frames changed as this incremental refresh changes the tables (read from the tables
+    when the previous run kept none)."""
+    previous = queries.latest_run(store)
+    old = (previous and frames.read_run(store, previous.run_id)) or frames.from_store(store)
+    now = frames.inputs(tables)
+    out = {t: frames.patched(old[t], frames.shaped(t, built[t]), frames.KEYS[t], remove.get(t), remove_from.get(t))
+           for t in frames.FIGURES}
+    out["contacts"] = frames.patched(old["contacts"], now["contacts"], frames.KEYS["contacts"])
+    out["order_channels"] = frames.patched(old["order_channels"], now["order_channels"], ("channel",))
+    return out
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Float, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 TS = DateTime(timezone=True)
@@ -142,6 +142,9 @@ class LoadRun(Base):
     # for a refused load or one landed before this was recorded
     scope: Mapped[str | None] = mapped_column(String)
     touched_from: Mapped[dt.datetime | None] = mapped_column(TS)  # the earliest timestamp in the rows it wrote
+    # the newest carrier scan (received_at) among the tracking events it wrote: the store's newest scan is the
+    # newest of these, without a scan of every tracking event
+    newest_scan: Mapped[dt.datetime | None] = mapped_column(TS)
 
 
 class LoadTouch(Base):
@@ -316,6 +319,17 @@ class MessageCheck(Base):
     decider: Mapped[str | None] = mapped_column(String)
     recorded_at: Mapped[dt.datetime | None] = mapped_column(TS)
     run_id: Mapped[str] = mapped_column(String)
+
+
+class FigureFrame(Base):
+    """A figure table as a refresh left it, whole, in one Arrow IPC body (store/frames.py): a page's first
+    view after a refresh reads one row instead of fetching every row of the table."""
+
+    __tablename__ = "figure_frames"
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String)
+    rows: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 # --- governance workspace ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy import text
 
 from core.contract import LOAD_ORDER, TABLES, contract_schema
+from store import frames
 from store.bulk import from_sql
 from store.db import Store
 
@@ -155,10 +156,15 @@ def present(store: Store, needs: Iterable[str]) -> dict[str, bool]:
 
 
 def newest_scan(store: Store) -> dt.datetime | None:
-    """The newest carrier scan received (a scan of every tracking event: callers cache it per load)."""
-    got = frame(store, "SELECT max(received_at) AS newest FROM tracking_events", schema={"newest": UTC_US})
-    value: dt.datetime | None = got["newest"][0] if got.height else None
-    return value
+    """The newest carrier scan received: the newest any landed load recorded, else (tracking events written
+    otherwise) a scan of every tracking event."""
+    for sql in ("SELECT max(newest_scan) AS newest FROM load_runs WHERE status = 'landed'",
+                "SELECT max(received_at) AS newest FROM tracking_events"):
+        got = frame(store, sql, schema={"newest": UTC_US})
+        value: dt.datetime | None = got["newest"][0] if got.height else None
+        if value is not None:
+            return value
+    return None
 
 
 # ---- the figures ----------------------------------------------------------------------------------
@@ -168,6 +174,11 @@ def kpi_rows(store: Store, grain: str, dimension: str, value: str | None = None)
     """``kpi_cube`` rows of one grain and dimension (and one value of it)."""
     sql = ("SELECT kpi, period_start, dimension_value, numerator, denominator, value FROM kpi_cube "
            "WHERE grain = :grain AND dimension = :dim")
+    kept = frames.read(store, "kpi_cube")
+    if kept is not None:
+        kept = kept.filter((pl.col("grain") == grain) & (pl.col("dimension") == dimension)
+                           & (pl.col("dimension_value") == value if value else pl.lit(True)))
+        return kept.select("kpi", "period_start", "dimension_value", "numerator", "denominator", "value")
     params: dict[str, Any] = {"grain": grain, "dim": dimension}
     if value:
         sql += " AND dimension_value = :val"
@@ -184,6 +195,9 @@ def kpi_count(store: Store, kpis: tuple[str, ...], grain: str, dimension: str) -
 
 
 def carrier_latency(store: Store, grain: str) -> pl.DataFrame:
+    if (kept := frames.read(store, "carrier_latency")) is not None:
+        return kept.filter(pl.col("grain") == grain).select("carrier_id", "period_start", "events", "p50_hours",
+                                                              "p90_hours")
     return frame(store, "SELECT carrier_id, period_start, events, p50_hours, p90_hours FROM carrier_latency "
                         "WHERE grain = :grain", {"grain": grain},
                  {"period_start": pl.Date(), "events": pl.Int64(), "p50_hours": pl.Float64(),
@@ -193,6 +207,11 @@ def carrier_latency(store: Store, grain: str) -> pl.DataFrame:
 def cause_contacts(store: Store) -> pl.DataFrame:
     """Every attributed WISMO contact with its cause, its own channel and handler, and its order's node,
     carrier and sales channel as the figures attribute them."""
+    causes, contacts = frames.read(store, "contact_causes"), frames.read(store, "contacts")
+    if causes is not None and contacts is not None:
+        return causes.join(contacts, on="contact_id", suffix="_c").select(
+            "contact_id", "order_id", "created_at", pl.col("channel_c").alias("contact_channel"), "handled_by",
+            "cause", "avoidable", "node", "carrier", pl.col("channel").alias("sales_channel"))
     return frame(store, "SELECT c.contact_id, c.order_id, c.created_at, c.channel AS contact_channel, "
                         "c.handled_by, k.cause, k.avoidable, k.node, k.carrier, k.channel AS sales_channel "
                         "FROM contact_causes k JOIN contacts c ON c.contact_id = k.contact_id",
@@ -200,6 +219,8 @@ def cause_contacts(store: Store) -> pl.DataFrame:
 
 
 def exception_facts(store: Store) -> pl.DataFrame:
+    if (kept := frames.read(store, "exception_facts")) is not None:
+        return kept
     return frame(store, "SELECT * FROM exception_facts", schema={
         "opened_at": UTC_US, "resolved_at": UTC_US, "first_notice_at": UTC_US, "hours_to_notice": pl.Float64()})
 
@@ -207,6 +228,9 @@ def exception_facts(store: Store) -> pl.DataFrame:
 def feed_conflicts(store: Store, *, carrier: str | None = None, order_id: str | None = None) -> pl.DataFrame:
     """Shipments whose feeds disagree (the refresh's ``feed_conflicts``): all, one carrier's or one order's (a
     bound NULL matches every row)."""
+    if (kept := frames.read(store, "feed_conflicts")) is not None:
+        return _matching(kept, carrier, order_id).sort(["handed_over_at", "shipment_id"],
+                                                       descending=[True, False], nulls_last=True)
     return frame(store, "SELECT * FROM feed_conflicts WHERE (CAST(:carrier AS VARCHAR(64)) IS NULL OR carrier_id = "
                         ":carrier) AND (CAST(:order_id AS VARCHAR(64)) IS NULL OR order_id = :order_id) "
                         "ORDER BY handed_over_at DESC, shipment_id",
@@ -216,13 +240,27 @@ def feed_conflicts(store: Store, *, carrier: str | None = None, order_id: str | 
 
 def message_checks(store: Store, *, carrier: str | None = None, order_id: str | None = None) -> pl.DataFrame:
     """Status messages the source of truth did not support (the refresh's ``message_checks``)."""
+    if (kept := frames.read(store, "message_checks")) is not None:
+        return _matching(kept, carrier, order_id).sort(["sent_at", "notification_id"], descending=[True, False],
+                                                       nulls_last=True)
     return frame(store, "SELECT * FROM message_checks WHERE (CAST(:carrier AS VARCHAR(64)) IS NULL OR carrier_id = "
                         ":carrier) AND (CAST(:order_id AS VARCHAR(64)) IS NULL OR order_id = :order_id) "
                         "ORDER BY sent_at DESC, notification_id",
                  {"carrier": carrier, "order_id": order_id}, schema={"sent_at": UTC_US, "recorded_at": UTC_US})
 
 
+def _matching(df: pl.DataFrame, carrier: str | None, order_id: str | None) -> pl.DataFrame:
+    if carrier is not None:
+        df = df.filter(pl.col("carrier_id") == carrier)
+    return df.filter(pl.col("order_id") == order_id) if order_id is not None else df
+
+
 def care_contacts(store: Store) -> pl.DataFrame:
+    states, contacts = frames.read(store, "contact_states"), frames.read(store, "contacts")
+    if states is not None and contacts is not None:
+        return contacts.join(states, on="contact_id").select(
+            "contact_id", "order_id", "channel", "handled_by", "reason", "created_at", "csat_score",
+            "state_at_contact", "fcr_resolved")
     return frame(store, "SELECT c.contact_id, c.order_id, c.channel, c.handled_by, c.reason, c.created_at, "
                         "c.csat_score, s.state_at_contact, s.fcr_resolved FROM contacts c "
                         "JOIN contact_states s ON s.contact_id = c.contact_id",
@@ -244,7 +282,9 @@ def dimension_values(store: Store) -> dict[str, list[str]]:
 
     return {"node": column("SELECT node_id FROM nodes ORDER BY node_id"),
             "carrier": column("SELECT carrier_id FROM carriers ORDER BY carrier_id"),
-            "channel": column("SELECT DISTINCT channel FROM orders ORDER BY channel")}
+            "channel": (sorted(str(v) for v in kept["channel"].to_list())
+                        if (kept := frames.read(store, "order_channels")) is not None
+                        else column("SELECT DISTINCT channel FROM orders ORDER BY channel"))}
 
 
 def names(store: Store) -> dict[str, dict[str, str]]:

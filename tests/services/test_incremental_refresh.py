@@ -23,7 +23,7 @@ from core.settings import EngineConfig
 from services.demo import DemoConfig, generate, split
 from services.loading import load
 from services.refresh import refresh
-from store import bulk, open_store
+from store import bulk, frames, open_store, queries
 from store.db import Store
 
 CFG = DemoConfig(orders=900, weeks=14, seed=11)
@@ -52,6 +52,18 @@ def figures(store: Store) -> dict[str, pl.DataFrame]:
     return out
 
 
+def assert_frames_are_the_tables(store: Store) -> None:
+    """The newest run's figure frames (what the pages read) equal the tables they stand for, row for row."""
+    run = queries.latest_run(store)
+    assert run is not None
+    kept = frames.read_run(store, run.run_id)
+    assert kept is not None
+    whole = frames.from_store(store)  # the tables, read by SQL
+    for name, key in frames.KEYS.items():
+        assert kept[name].schema == whole[name].schema, name
+        assert kept[name].sort(list(key)).equals(whole[name].sort(list(key))), name
+
+
 @pytest.mark.parametrize("engine", ["polars", "duckdb"])
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(split_day=st.integers(10, 95), split_hour=st.integers(0, 23), late=st.sampled_from([0.0, 0.05, 0.3]),
@@ -75,9 +87,11 @@ def test_incremental_equals_full(data, tmp_path_factory, engine, split_day, spli
             assert got.landed, got.report.findings
         inc = refresh(store, eng, as_of=a1)
         assert inc.recomputed_from is not None, inc.why_full
+        assert_frames_are_the_tables(store)
         incremental = figures(store)
         full = refresh(store, eng, as_of=a1, full=True)
         assert full.recomputed_from is None
+        assert_frames_are_the_tables(store)
         everything = figures(store)
     finally:
         store.engine.dispose()
@@ -120,6 +134,7 @@ def test_a_daily_delta_recomputes_recent_periods_only_on_both_stores(long_data, 
     assert set(cube.filter(pl.col("period_start") >= pl.lit(a0.date()))["run_id"]) == {inc.run_id}
     runs = bulk.read_sql(store, "SELECT run_id, recomputed_from FROM metric_runs ORDER BY started_at")
     assert runs["recomputed_from"].to_list()[0] is None and runs["recomputed_from"].to_list()[1] is not None
+    assert_frames_are_the_tables(store)
     incremental = figures(store)
     refresh(store, eng, as_of=a1, full=True)
     everything = figures(store)
