@@ -145,6 +145,9 @@ def from_store(store: Store, names: tuple[str, ...] = NAMES) -> dict[str, pl.Dat
 
 
 def inputs(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """The frames taken from the input tables: the contacts' own columns and the order channels."""
-    return {"contacts": shaped("contacts", tables["contacts"]),
-            "order_channels": tables["orders"].select("channel").unique().drop_nulls()}
+    """The frames taken from the input tables: the contacts' own columns and the order channels (empty for a
+    table not given)."""
+    contacts = tables.get("contacts", pl.DataFrame(schema=schema("contacts")))
+    orders = tables.get("orders", pl.DataFrame(schema=schema("order_channels")))
+    return {"contacts": shaped("contacts", contacts),
+            "order_channels": shaped("order_channels", orders.select("channel").unique().drop_nulls())}

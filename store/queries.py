@@ -76,7 +76,7 @@ class LoadRow:
 
 def latest_run(store: Store) -> RunRow | None:
     got = frame(store, "SELECT run_id, started_at, seconds, as_of, rule_version, engine, figures, causes "
-                       "FROM metric_runs ORDER BY started_at DESC LIMIT 1",
+                       "FROM metric_runs ORDER BY started_at DESC, run_id DESC LIMIT 1",
                 schema={"started_at": UTC_US, "as_of": UTC_US, "seconds": pl.Float64(), "figures": pl.Int64(),
                         "causes": pl.Int64()})
     return RunRow(**got.row(0, named=True)) if got.height else None
