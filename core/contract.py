@@ -171,6 +171,10 @@ LOAD_ORDER: tuple[str, ...] = (
 )
 assert set(LOAD_ORDER) == set(TABLES)
 
+# An order's *family*: the tables whose rows name it (tracking events reach theirs through the shipment).
+# An incremental refresh recomputes whole families (metrics/incremental.py, store/scope.py).
+FAMILY: tuple[str, ...] = ("orders", "order_lines", "shipments", "exceptions", "notifications", "contacts")
+
 
 def dtype_of(col: Column) -> pl.DataType:
     """The polars type a column holds once parsed: timestamps in UTC to the microsecond."""

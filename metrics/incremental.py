@@ -26,6 +26,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from core.contract import FAMILY
 from metrics.catalogue import RuleSet
 from metrics.engine import GRAINS
 from metrics.portable import start_of
@@ -48,9 +49,6 @@ def lookback(rules: RuleSet, carriers: pl.DataFrame) -> dt.timedelta:
     if "activation_sla_hours" in carriers.columns:
         hours += [float(h) for h in carriers["activation_sla_hours"].drop_nulls().to_list()]
     return dt.timedelta(hours=max(hours)) + dt.timedelta(days=1)
-
-
-FAMILY = ("orders", "order_lines", "shipments", "exceptions", "notifications", "contacts")
 
 
 def _times(df: pl.DataFrame) -> list[str]:

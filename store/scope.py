@@ -18,12 +18,10 @@ from typing import Any
 import polars as pl
 from sqlalchemy import text
 
-from core.contract import TABLES, contract_schema
+from core.contract import FAMILY, TABLES, contract_schema
 from store.bulk import read_queries
 from store.db import Store
 
-# tables whose rows name their order; tracking events reach theirs through the shipment
-FAMILY = ("orders", "order_lines", "shipments", "exceptions", "notifications", "contacts")
 SCRATCH = "wismo_scope"
 LOAD_ID = re.compile(r"[0-9A-Za-z_-]+")  # what services/loading.py makes: 20261201T165101-7561e5ad
 
