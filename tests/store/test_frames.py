@@ -41,12 +41,17 @@ def _same(a: object, b: object, ordered: bool) -> bool:
     return a.equals(b) if ordered else a.sort(a.columns, nulls_last=True).equals(b.sort(b.columns, nulls_last=True))
 
 
-def test_readers_give_the_same_from_frames_as_from_tables(store, tmp_path: Path) -> None:
+def _demo(tmp_path: Path) -> tuple[dict[str, pl.DataFrame], Path]:
     data = generate(CFG)
     folder = tmp_path / "demo"
     folder.mkdir()
     for table, df in data.items():
         df.write_parquet(folder / f"{table}.parquet")
+    return data, folder
+
+
+def test_readers_give_the_same_from_frames_as_from_tables(store, tmp_path: Path) -> None:
+    _, folder = _demo(tmp_path)
     assert load(folder, store, user="t", as_of=CFG.as_of, rejects_dir=tmp_path / "r").landed
     run = refresh(store, EngineConfig(name="polars"), as_of=CFG.as_of)
     kept = frames.read_run(store, run.run_id)
@@ -65,11 +70,7 @@ def test_readers_give_the_same_from_frames_as_from_tables(store, tmp_path: Path)
 
 
 def test_a_load_records_its_newest_scan(store, tmp_path: Path) -> None:
-    data = generate(CFG)
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    for table, df in data.items():
-        df.write_parquet(folder / f"{table}.parquet")
+    data, folder = _demo(tmp_path)
     assert queries.newest_scan(store) is None
     assert load(folder, store, user="t", as_of=CFG.as_of, rejects_dir=tmp_path / "r").landed
     newest = data["tracking_events"]["received_at"].max()
