@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import pandas  # noqa: F401 - whole before any page runs: see below
 import streamlit as st
 
 from ui import data
 from ui.frame import identity, sidebar, sign_in_page, who_bar
 
+# pandas is imported here, by the first script run, while every other script waits on the import: imported
+# lazily instead (by Streamlit for a table, by plotly for a chart), sessions starting together on a fresh
+# server saw it half-imported — plotly takes pandas from sys.modules as it finds it — and pages failed with
+# "partially initialized module 'pandas'" (12 sessions at once: every time; tests/browser).
 st.set_page_config(page_title="WISMO command centre", page_icon=":package:", layout="wide")
 st.html("""<style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }

@@ -163,7 +163,7 @@ async def ws_session(url: str, rounds: int, out: list, errors: list, who: int) -
             kind = fwd.WhichOneof("type")
             if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element" and \
                     fwd.delta.new_element.WhichOneof("type") == "exception":
-                problem = "exception on the page: " + fwd.delta.new_element.exception.message[:100]
+                problem = "exception on the page: " + fwd.delta.new_element.exception.message[:300]
             elif kind == "page_not_found":
                 problem = "page not found"
             elif kind == "script_finished":

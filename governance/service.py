@@ -48,6 +48,7 @@ from services import figures, governed
 from store import governance as db
 from store import queries
 from store.db import Store
+from store.errors import WrittenMeanwhile
 from store.governance import Connection
 
 ROLES = ("viewer", "editor", "admin")
@@ -439,10 +440,17 @@ class Governance:
 
     def seed_if_empty(self) -> bool:
         """Seed what is empty from the brief: the ten questions and six risks, and the RACI (also for a
-        workspace created before RACI existed). Each seeding is recorded in the audit log."""
+        workspace created before RACI existed). Each seeding is recorded in the audit log. Sessions opening
+        a new workspace at the same moment seed it once: the first to commit does, the others find it seeded."""
+        try:
+            return self._seed()
+        except WrittenMeanwhile:
+            return self._seed()
+
+    def _seed(self) -> bool:
         seed = yaml.safe_load(SEED.read_text())
         seeded = False
-        with db.transaction(self.store) as conn:
+        with db.first_writer(self.store) as conn:
             if not db.count(conn, "gov_checklist"):
                 for q in seed["checklist"]:
                     db.insert(conn, "checklist", q | {"status": "not_assessed", "evidence": "", "next_review": None,

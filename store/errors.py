@@ -28,6 +28,10 @@ class StoreUnreachable(StoreError):
     """The database could not be reached (down, wrong host or port, refused credentials)."""
 
 
+class WrittenMeanwhile(StoreError):
+    """Another session wrote a row with the same key first; this transaction wrote nothing."""
+
+
 _LOCKED = ("database is locked", "database table is locked")
 _UNREACHABLE = ("could not connect", "connection refused", "connection to server", "could not translate host",
                 "name or service not known", "timeout expired", "password authentication failed",

@@ -13,8 +13,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
 
 from store.db import Store
+from store.errors import WrittenMeanwhile
 
 __all__ = ["Connection"]  # the type of the transaction the service holds while it writes and audits
 
@@ -33,6 +35,17 @@ def transaction(store: Store) -> Iterator[Connection]:
         todo = conn.info.pop("after_commit")
     for fn in todo:
         fn()
+
+
+@contextmanager
+def first_writer(store: Store) -> Iterator[Connection]:
+    """A transaction writing rows another session may be writing at the same moment (seeding an empty
+    workspace): if the other commits them first, this one rolls back and raises ``WrittenMeanwhile``."""
+    try:
+        with transaction(store) as conn:
+            yield conn
+    except IntegrityError as err:
+        raise WrittenMeanwhile(f"another session wrote the same rows first: {str(err.orig)[:200]}") from None
 
 
 def after_commit(conn: Connection, fn: Callable[[], None]) -> None:

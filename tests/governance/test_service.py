@@ -33,6 +33,27 @@ def test_seeded_with_the_briefs_questions_and_risks(gov):
     assert not Governance(gov, ADMIN).seed_if_empty()
 
 
+def test_a_session_that_saw_the_workspace_empty_while_another_seeded_it_seeds_nothing(gov, monkeypatch):
+    """Two sessions open a new workspace at once: the one that read it empty before the other committed
+    finds the questions written when it inserts, writes nothing and says nothing was seeded."""
+    from store import governance as db
+
+    real, stale = db.count, {"left": 1}
+
+    def count(conn, table):  # type: ignore[no-untyped-def]
+        if table == "gov_checklist" and stale["left"]:  # what it read before the other session committed
+            stale["left"] -= 1
+            return 0
+        return real(conn, table)
+
+    monkeypatch.setattr(db, "count", count)
+    assert not Governance(gov, ADMIN).seed_if_empty()
+    g = Governance(gov, VIEWER)
+    assert len(g.checklist()) == 10 and len(g.risks()) == 6
+    assert [(a["action"], a["entity"]) for a in g.audit()] == [
+        ("seed", "workspace"), ("seed", "peak_review"), ("seed", "raci")]
+
+
 def test_editor_change_is_audited_with_old_and_new(gov):
     """An editor sets Q03 to 'partly'; the audit row names who, old and new values, and the reason."""
     Governance(gov, EDITOR).update_checklist("Q03", status="partly", reason="cause codes cover 6 of 8 causes")
