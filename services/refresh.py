@@ -25,11 +25,7 @@ from services import governed
 from store import bulk, frames, queries, scope
 from store.db import Store
 
-CUBE_KEYS = {"kpi_cube": ("kpi", "grain", "dimension", "dimension_value", "period_start"),
-             "contact_causes": ("contact_id",), "contact_states": ("contact_id",),
-             "carrier_latency": ("grain", "carrier_id", "period_start"), "exception_facts": ("exception_id",),
-             "feed_conflicts": ("shipment_id",), "message_checks": ("notification_id",),
-             "metric_runs": ("run_id",), "figure_frames": ("name",)}
+CUBE_KEYS = {t: frames.KEYS[t] for t in frames.FIGURES} | {"metric_runs": ("run_id",), "figure_frames": ("name",)}
 REPLACED = [t for t in CUBE_KEYS if t != "metric_runs"]
 
 
