@@ -89,3 +89,19 @@ def test_a_read_for_the_figures_skips_what_no_figure_reads_and_gives_the_same_fi
     assert got.equals(causes(whole, cfg.as_of))
     held = context(whole, cfg.as_of).raw["tracking_events"]
     assert "location" not in held.columns and "received_at" in held.columns
+
+
+def test_blank_text_is_null_in_parquet_as_in_csv(tmp_path):
+    """Empty, white space only (ASCII or not) is null in a Parquet file as in a CSV; text that merely starts
+    with white space is kept as it is, both ways."""
+    names = ["One", "", " ", "\t", "\u00a0", "\u3000 ", " two", "\u00a0three", "Zed"]
+    df = pl.DataFrame({"carrier_id": [f"C{i}" for i in range(len(names))], "name": names,
+                       "activation_sla_hours": [24.0] * len(names)})
+    (tmp_path / "pq").mkdir()
+    (tmp_path / "csv").mkdir()
+    df.write_parquet(tmp_path / "pq" / "carriers.parquet")
+    df.write_csv(tmp_path / "csv" / "carriers.csv")
+    got = read_folder(tmp_path / "pq")["carriers"]
+    assert got["name"].to_list() == ["One", None, None, None, None, None, " two", "\u00a0three", "Zed"]
+    assert typed_parquet(tmp_path / "pq" / "carriers.parquet", "carriers") is not None
+    assert read_folder(tmp_path / "csv")["carriers"].equals(got)
