@@ -19,6 +19,7 @@ from core.settings import EngineConfig
 from metrics import incremental
 from metrics.catalogue import RuleSet
 from metrics.cube import build
+from metrics.engine import ENGINE_COLUMNS
 from metrics.engines import holds_tables, open_backend
 from metrics.governed import apply_carrier_slas
 from services import governed
@@ -76,11 +77,11 @@ def plan(store: Store, rules: RuleSet, as_of: dt.datetime, carriers: pl.DataFram
     # timestamps then give the cutoff, and a family that lived longer makes a second, wider read
     guess = incremental.read_from(incremental.cutoff(previous.as_of, look, loads_from, None)
                                   - incremental.GUESS_SPAN, look)
-    tables, touched = scope.read_families(store, loads, guess)
+    tables, touched = scope.read_families(store, loads, guess, ENGINE_COLUMNS)
     floor = incremental.family_floor(tables, touched, previous.as_of - look)
     cut = incremental.cutoff(previous.as_of, look, loads_from, floor)
     if incremental.read_from(cut, look) < guess:
-        tables, _ = scope.read_families(store, loads, incremental.read_from(cut, look))
+        tables, _ = scope.read_families(store, loads, incremental.read_from(cut, look), ENGINE_COLUMNS)
     return Plan(loads, cut, incremental.starts(cut), tables)
 
 
@@ -122,7 +123,7 @@ def refresh(store: Store, engine: EngineConfig, as_of: dt.datetime | None = None
                 carriers = apply_carrier_slas({"carriers": bulk.read_table(store, "carriers")}, slas)["carriers"]
                 how = plan(store, rules, as_of, carriers)
             rows = how.tables if isinstance(how, Plan) else given if given is not None \
-                else bulk.read_tables(store, TABLES)
+                else bulk.read_tables(store, TABLES, ENGINE_COLUMNS)
             tables = apply_carrier_slas(rows, slas)
         built = build(tables, as_of, rules, be, run_id, overrides, how.first if isinstance(how, Plan) else None)
     finally:

@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from store.db import Store
 from store.errors import explain
 
 SQLITE_TS = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's SQLite DateTime storage format
+Columns = Mapping[str, Sequence[str]]  # per table, the columns wanted (a table not named: all of them)
 
 def _to_sql(df: pl.DataFrame, dialect: str) -> pl.DataFrame:
     if dialect != "sqlite":
@@ -196,6 +197,11 @@ def _unload(store: Store, queries: Mapping[str, tuple[str, Mapping[str, pl.DataT
         shutil.rmtree(folder, ignore_errors=True)
 
 
+# what Python's sqlite3 returns for each contract type: times and dates as the text SQLAlchemy stored, flags as
+# 0 or 1 (from_sql casts them to the contract's types)
+_WIRE: dict[pl.DataType, pl.DataType] = {pl.Int64(): pl.Int64(), pl.Boolean(): pl.Int64(), pl.Float64(): pl.Float64()}
+
+
 def _read_in_process(store: Store, queries: Mapping[str, tuple[str, Mapping[str, pl.DataType]]],
                      setup: list[str]) -> dict[str, pl.DataFrame]:
     raw = store.engine.raw_connection()
@@ -205,8 +211,13 @@ def _read_in_process(store: Store, queries: Mapping[str, tuple[str, Mapping[str,
 
         def rows(schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
             got = cur.fetchall()
-            return (pl.DataFrame(got, schema=list(schema), orient="row", infer_schema_length=None) if got
-                    else pl.DataFrame(schema=schema))
+            if not got:
+                return pl.DataFrame(schema=schema)
+            try:  # the types SQLite hands back for the contract's, given: no pass over the rows to infer them
+                return pl.DataFrame(got, schema={c: _WIRE.get(t, pl.String()) for c, t in schema.items()},
+                                    orient="row")
+            except (TypeError, pl.exceptions.PolarsError):  # a value of another type: let polars infer them
+                return pl.DataFrame(got, schema=list(schema), orient="row", infer_schema_length=None)
 
         out = _run(cur, setup, queries, rows)
         cur.execute("ROLLBACK")
@@ -216,13 +227,21 @@ def _read_in_process(store: Store, queries: Mapping[str, tuple[str, Mapping[str,
     return out
 
 
-def read_tables(store: Store, tables: Iterable[str]) -> dict[str, pl.DataFrame]:
-    """Contract tables whole, typed, read in one snapshot (by ADBC: see ``read_queries``)."""
+def read_tables(store: Store, tables: Iterable[str], columns: Columns | None = None) -> dict[str, pl.DataFrame]:
+    """Contract tables whole (only ``columns`` where given), typed, read in one snapshot (by ADBC: see
+    ``read_queries``)."""
     queries = {}
     for table in tables:
-        schema = contract_schema(table)
+        schema = wanted(table, columns)
         queries[table] = (f"SELECT {', '.join(schema)} FROM {table}", schema)  # noqa: S608 - contract names
     return read_queries(store, queries)
+
+
+def wanted(table: str, columns: Columns | None) -> dict[str, pl.DataType]:
+    """The table's contract columns and types, only those in ``columns`` where it names the table."""
+    schema = contract_schema(table)
+    keep = (columns or {}).get(table)
+    return dict(schema) if keep is None else {c: t for c, t in schema.items() if c in keep}
 
 
 def _upsert_sql(table: str, cols: list[str], key: tuple[str, ...], source: str) -> str:

@@ -19,7 +19,7 @@ import polars as pl
 from sqlalchemy import text
 
 from core.contract import FAMILY, TABLES, contract_schema
-from store.bulk import read_queries
+from store.bulk import Columns, read_queries, wanted
 from store.db import Store
 
 SCRATCH = "wismo_scope"
@@ -113,16 +113,16 @@ def _where(table: str) -> str:
     return f"order_id IN (SELECT order_id FROM {SCRATCH})"  # noqa: S608
 
 
-def read_families(store: Store, loads: Sequence[str], since: dt.datetime
+def read_families(store: Store, loads: Sequence[str], since: dt.datetime, columns: Columns | None = None
                   ) -> tuple[dict[str, pl.DataFrame], pl.Series]:
-    """Every contract table, typed, holding only: the families the ``loads`` touched, those with a
-    timestamp at or after ``since``, those with an exception or a shipment still open at ``since``, the
-    contacts without an order created at or after ``since``; the nodes and carriers whole. And the order ids
-    the ``loads`` touched. One snapshot."""
+    """Every contract table (only ``columns`` where given), typed, holding only: the families the ``loads``
+    touched, those with a timestamp at or after ``since``, those with an exception or a shipment still open at
+    ``since``, the contacts without an order created at or after ``since``; the nodes and carriers whole. And
+    the order ids the ``loads`` touched. One snapshot."""
     queries: dict[str, tuple[str, dict[str, pl.DataType]]] = {
         "touched": (_touched(loads) if loads else "SELECT order_id FROM orders WHERE 1 = 0", {"order_id": pl.String()})}
     for table in TABLES:
-        schema = contract_schema(table)
+        schema = wanted(table, columns)
         sql = f"SELECT {', '.join(schema)} FROM {table}"  # noqa: S608 - contract names
         if table == "contacts":
             sql += f" WHERE {_where(table)} OR (order_id IS NULL AND created_at >= {_literal(store, since)})"
