@@ -16,16 +16,25 @@ from core.contract import TABLES
 from core.dataset import ROW
 from data_checks.findings import Finding
 
-StoreRows = Callable[[str, list[str]], pl.DataFrame]
+# the store's rows of a table (its columns ``cols``) whose column ``key`` holds one of ``values``
+StoreRows = Callable[[str, list[str], str, pl.Series], pl.DataFrame]
 FRESHNESS_HOURS = 24
 EARLY_RECEIPT_MINUTES = 5
 
 
-def _union(load: dict[str, pl.DataFrame], stored: StoreRows, table: str, cols: list[str]) -> pl.DataFrame:
-    parts = [stored(table, cols).select(cols)]
-    if table in load:
-        parts.insert(0, load[table].select(cols))
-    return pl.concat(parts, how="vertical_relaxed").unique()
+def _union(load: dict[str, pl.DataFrame], stored: StoreRows, table: str, cols: list[str], key: str,
+           values: pl.Series) -> pl.DataFrame:
+    """The rows (``cols``) of ``table`` whose ``key`` is among ``values``, in this load or the store: the store
+    is asked only for what the load names. A stored row that this load's row with the same primary key
+    replaces is left out (when ``cols`` hold that key)."""
+    part = stored(table, cols, key, values).select(cols)
+    if table not in load:
+        return part.unique()
+    mine = load[table].select(cols)
+    pk = list(TABLES[table].key)
+    if set(pk) <= set(cols):
+        part = part.join(mine.select(pk), on=pk, how="anti", nulls_equal=True)
+    return pl.concat([mine, part], how="vertical_relaxed").unique()
 
 
 def _rows(df: pl.DataFrame, mask: pl.Expr, column: str) -> tuple[list[int], list[str | None]]:
@@ -39,7 +48,7 @@ def references(load: dict[str, pl.DataFrame], files: dict[str, str], stored: Sto
         for col in TABLES[name].references:
             assert col.ref is not None
             parent_key = TABLES[col.ref].key[0]
-            keys = _union(load, stored, col.ref, [parent_key])[parent_key]
+            keys = _union(load, stored, col.ref, [parent_key], parent_key, df[col.name])[parent_key]
             rows, values = _rows(df, pl.col(col.name).is_not_null() & ~pl.col(col.name).is_in(keys.implode()),
                                  col.name)
             out.append(Finding(name, files[name], "reference", "blocking", col.name, df.height,
@@ -59,7 +68,8 @@ def _order_check(out: list[Finding], load: dict[str, pl.DataFrame], files: dict[
 
 
 def warnings(load: dict[str, pl.DataFrame], files: dict[str, str], stored: StoreRows,
-             as_of: dt.datetime) -> list[Finding]:
+             as_of: dt.datetime, newest_stored_scan: dt.datetime | None = None) -> list[Finding]:
+    """The contract's warnings; ``newest_stored_scan``: the newest tracking event the store already holds."""
     out: list[Finding] = []
     _order_check(out, load, files, "shipments", "delivered_before_shipped", "delivered_at", "shipped_at",
                  "delivered_at is before shipped_at")
@@ -75,7 +85,7 @@ def warnings(load: dict[str, pl.DataFrame], files: dict[str, str], stored: Store
 
     if "shipments" in load:
         ships = load["shipments"]
-        placed = _union(load, stored, "orders", ["order_id", "placed_at"])
+        placed = _union(load, stored, "orders", ["order_id", "placed_at"], "order_id", ships["order_id"])
         joined = ships.join(placed, on="order_id", how="left")
         rows, values = _rows(joined, pl.col("label_created_at") < pl.col("placed_at"), "label_created_at")
         out.append(Finding("shipments", files["shipments"], "label_before_order_placed", "warning",
@@ -84,10 +94,11 @@ def warnings(load: dict[str, pl.DataFrame], files: dict[str, str], stored: Store
 
     # delivered_at without a delivered event, and a delivered event without delivered_at
     if "shipments" in load or "tracking_events" in load:
-        events = _union(load, stored, "tracking_events", ["shipment_id", "status"])
-        delivered_events = events.filter(pl.col("status") == "delivered")["shipment_id"].implode()
         if "shipments" in load:
             ships = load["shipments"]
+            events = _union(load, stored, "tracking_events", ["shipment_id", "status"], "shipment_id",
+                            ships.filter(pl.col("delivered_at").is_not_null())["shipment_id"])
+            delivered_events = events.filter(pl.col("status") == "delivered")["shipment_id"].implode()
             rows, values = _rows(ships, pl.col("delivered_at").is_not_null()
                                  & ~pl.col("shipment_id").is_in(delivered_events), "shipment_id")
             out.append(Finding("shipments", files["shipments"], "delivered_without_event", "warning",
@@ -95,7 +106,8 @@ def warnings(load: dict[str, pl.DataFrame], files: dict[str, str], stored: Store
                                rows=rows, values=values))
         if "tracking_events" in load:
             ev = load["tracking_events"]
-            ships_all = _union(load, stored, "shipments", ["shipment_id", "delivered_at"])
+            ships_all = _union(load, stored, "shipments", ["shipment_id", "delivered_at"], "shipment_id",
+                               ev.filter(pl.col("status") == "delivered")["shipment_id"])
             undelivered = ships_all.filter(pl.col("delivered_at").is_null())["shipment_id"].implode()
             rows, values = _rows(ev, (pl.col("status") == "delivered") & pl.col("shipment_id").is_in(undelivered),
                                  "shipment_id")
@@ -113,7 +125,8 @@ def warnings(load: dict[str, pl.DataFrame], files: dict[str, str], stored: Store
                            "event_at", ev.height,
                            "duplicated scan (same shipment, status and event_at): counts once, at its earliest "
                            "received_at", rows=rows, values=values))
-        newest = _union(load, stored, "tracking_events", ["received_at"])["received_at"].max()
+        newest = max((t for t in (ev["received_at"].max(), newest_stored_scan) if isinstance(t, dt.datetime)),
+                     default=None)
         stale = isinstance(newest, dt.datetime) and newest < as_of - dt.timedelta(hours=FRESHNESS_HOURS)
         out.append(Finding("tracking_events", files["tracking_events"], "freshness", "warning", "received_at",
                            ev.height, f"newest tracking event received {newest!s} is more than "

@@ -55,9 +55,11 @@ def file_problem_finding(p: FileProblem, table: str) -> Finding:
 
 
 def check(files: list[SourceFile], stored: relations.StoreRows, as_of: dt.datetime,
-          progress: bool = False, earliest: dt.date = parse.EARLIEST, limits: Limits | None = None) -> CheckReport:
+          progress: bool = False, earliest: dt.date = parse.EARLIEST, limits: Limits | None = None,
+          newest_stored_scan: dt.datetime | None = None) -> CheckReport:
     """Every rule on ``files``: types, text lengths, times (before ``earliest``: blocking), the contract's
-    expectations, columns not in the contract (warning), references and the cross-table warnings."""
+    expectations, columns not in the contract (warning), references and the cross-table warnings.
+    ``stored``: the store's rows a load's rows name; ``newest_stored_scan``: its newest tracking event."""
     report = CheckReport(as_of=as_of, files=files)
     paths = {f.table: str(f.path) for f in files}
     for src in (tqdm(files, desc="checking", unit="table", leave=False) if progress else files):
@@ -80,5 +82,5 @@ def check(files: list[SourceFile], stored: relations.StoreRows, as_of: dt.dateti
     if any(f.rule == "required_column" and not f.passed for f in report.findings):
         return report  # references need the columns; the report already refuses the load
     report.findings += relations.references(report.frames, paths, stored)
-    report.findings += relations.warnings(report.frames, paths, stored, as_of)
+    report.findings += relations.warnings(report.frames, paths, stored, as_of, newest_stored_scan)
     return report

@@ -13,9 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +24,7 @@ from core.dataset import ROW, FileProblem, Limits, discover, ignored
 from core.settings import EngineConfig
 from data_checks.findings import Finding
 from data_checks.parse import EARLIEST
+from data_checks.relations import StoreRows
 from data_checks.runner import CheckReport, check, file_problem_finding
 from services.refresh import RefreshResult, refresh
 from store import bulk, queries
@@ -40,7 +39,7 @@ REFERENCE = ("nodes", "carriers")
 
 
 def touches(load_id: str, frames: dict[str, pl.DataFrame],
-            stored: Callable[[str, list[str]], pl.DataFrame]) -> tuple[str, dt.datetime | None, pl.DataFrame]:
+            stored: StoreRows) -> tuple[str, dt.datetime | None, pl.DataFrame]:
     """What a load touches, for the next refresh to recompute only that (services/refresh.py): the orders
     (and, for tracking events, the shipments) whose rows it writes, and the earliest timestamp among them.
     Scope "all" (a full refresh next) when it changes a node or carrier, or touches more than
@@ -49,7 +48,9 @@ def touches(load_id: str, frames: dict[str, pl.DataFrame],
     for table in REFERENCE:
         if table in frames and frames[table].height:
             cols = list(frames[table].columns)
-            changed = frames[table].join(stored(table, cols), on=cols, how="anti", nulls_equal=True)
+            key = TABLES[table].key[0]
+            changed = frames[table].join(stored(table, cols, key, frames[table][key]).select(cols), on=cols,
+                                         how="anti", nulls_equal=True)
             if changed.height:
                 return "all", None, empty
     orders = [frames[t].select(key=pl.col("order_id")) for t in
@@ -83,16 +84,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def stored_rows(store: Store | None) -> Callable[[str, list[str]], pl.DataFrame]:
-    """A cached reader of the store's rows for the cross-table rules (empty without a store)."""
+def stored_rows(store: Store | None) -> StoreRows:
+    """The store's rows a load's rows name, for the cross-table rules (none without a store)."""
 
-    @lru_cache(maxsize=32)
-    def rows(table: str, cols: tuple[str, ...]) -> pl.DataFrame:
+    def rows(table: str, cols: list[str], key: str, values: pl.Series) -> pl.DataFrame:
         if store is None:
-            return pl.DataFrame(schema={c: contract_schema(table)[c] for c in cols})
-        return bulk.read_table(store, table, cols)
+            return pl.DataFrame(schema={c: contract_schema(table)[c] for c in dict.fromkeys([key, *cols])})
+        return bulk.read_matching(store, table, cols, key, values)
 
-    return lambda table, cols: rows(table, tuple(cols))
+    return rows
 
 
 def run_checks(folder: Path, store: Store | None, as_of: dt.datetime, progress: bool = False,
@@ -104,7 +104,8 @@ def run_checks(folder: Path, store: Store | None, as_of: dt.datetime, progress: 
         report = CheckReport(as_of=as_of, files=[])
         report.findings.append(file_problem_finding(p, Path(p.file).name.split(".")[0]))
         return report
-    report = check(files, stored_rows(store), as_of, progress=progress, earliest=earliest, limits=limits)
+    report = check(files, stored_rows(store), as_of, progress=progress, earliest=earliest, limits=limits,
+                   newest_stored_scan=queries.newest_scan(store) if store is not None else None)
     report.findings += [Finding(p.name, str(p), "not_a_contract_file", "warning", "", 0,
                                 "is not a contract file (<table>.csv, .csv.gz, .csv.zst or .parquet): not loaded",
                                 whole_table=True) for p in ignored(folder)]

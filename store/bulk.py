@@ -115,6 +115,38 @@ def read_table(store: Store, table: str, columns: Iterable[str] | None = None) -
     return df
 
 
+MATCH_CHUNK = 5_000  # key values per query (SQLite allows 32,766 bound values in one statement)
+MATCH_LIMIT = 200_000  # more distinct keys than this: the table is read whole and filtered here
+
+
+def read_matching(store: Store, table: str, columns: Iterable[str], key: str, values: pl.Series) -> pl.DataFrame:
+    """A contract table's ``columns`` (with ``key``) for the rows whose ``key`` is one of ``values``: a load's
+    cross-table rules read the few store rows its own rows name (through the key's index) instead of every row
+    of the table. Many keys: the table whole, filtered here."""
+    from sqlalchemy import bindparam, text  # noqa: PLC0415 - the bulk paths above need no SQLAlchemy Core
+
+    schema = contract_schema(table)
+    cols = list(dict.fromkeys([key, *columns]))
+    unknown = set(cols) - set(schema)
+    if unknown:
+        raise KeyError(f"{table} has no column {sorted(unknown)}")
+    wanted = values.drop_nulls().unique().sort().cast(pl.String).to_list()
+    empty = pl.DataFrame(schema={c: schema[c] for c in cols})
+    if not wanted:
+        return empty
+    if len(wanted) > MATCH_LIMIT:
+        return read_table(store, table, cols).filter(pl.col(key).cast(pl.String).is_in(wanted))
+    stmt = text(f"SELECT {', '.join(cols)} FROM {table} WHERE {key} IN :keys").bindparams(  # noqa: S608 - contract names
+        bindparam("keys", expanding=True))
+    rows: list[tuple[Any, ...]] = []
+    with store.engine.connect() as conn:
+        for i in range(0, len(wanted), MATCH_CHUNK):
+            rows += [tuple(r) for r in conn.execute(stmt, {"keys": wanted[i:i + MATCH_CHUNK]}).all()]
+    if not rows:
+        return empty
+    return from_sql(pl.DataFrame(rows, schema=cols, orient="row", infer_schema_length=None), schema)
+
+
 def _placeholder(dtype: pl.DataType) -> str:
     if dtype == pl.Boolean or dtype.is_integer():
         return "0"

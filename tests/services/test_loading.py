@@ -165,3 +165,36 @@ def test_demo_data_loads_without_blocking_failures(store, tmp_path):
     stored = bulk.read_table(store, "orders")
     assert stored["placed_at"].max() <= cfg.as_of  # type: ignore[operator]
     assert isinstance(stored, pl.DataFrame)
+
+
+def test_a_later_load_is_checked_against_the_stored_rows_it_names(store, tiny, tmp_path):
+    """A daily load's cross-table rules read the store's rows its own rows name: S2 (stored, not delivered)
+    delivered by a later load together with its delivered scan raises no warning — the load's row replaces the
+    stored one —; a delivered scan alone for it does; a shipment of a stored order resolves against the store;
+    freshness sees the store's newest scan."""
+    assert run(tiny, store, tmp_path).landed
+    later = tmp_path / "later"
+    later.mkdir()
+    head = "shipment_id,order_id,node_id,carrier_id,service_level,tracking_number,label_created_at,shipped_at," \
+           "delivered_at\n"
+    (later / "shipments.csv").write_text(head + "S2,O2,DC1,CB,2day,TB2,2026-03-02T18:00:00Z,2026-03-02T20:00:00Z,"
+                                                "2026-03-05T10:00:00Z\n")
+    scans = "event_id,shipment_id,status,event_at,received_at,location,raw_status\n" \
+            "E6,S2,delivered,2026-03-05T10:00:00Z,2026-03-05T10:05:00Z,Boston,DL\n"
+    (later / "tracking_events.csv").write_text(scans)
+    result = load(later, store, user="t", as_of=AS_OF, rejects_dir=tmp_path / "rej2")
+    assert result.landed, [(f.table, f.rule, f.rows) for f in result.report.blocking]
+    warned = {(f.table, f.rule) for f in result.report.warnings}
+    assert ("tracking_events", "delivered_event_without_delivered_at") not in warned
+    assert ("shipments", "delivered_without_event") not in warned
+    scan_only = tmp_path / "scan_only"
+    scan_only.mkdir()
+    (scan_only / "tracking_events.csv").write_text(scans.replace("E6,S2", "E7,S3"))
+    (scan_only / "shipments.csv").write_text(head + "S3,O1,DC1,CA,ground,TA3,2026-03-03T15:00:00Z,"
+                                                    "2026-03-03T18:00:00Z,\n")
+    result = load(scan_only, store, user="t", as_of=dt.datetime(2026, 3, 5, 12, tzinfo=dt.UTC),
+                  rejects_dir=tmp_path / "rej3")
+    assert result.landed, [(f.table, f.rule, f.rows) for f in result.report.blocking]  # O1 is in the store
+    got = {(f.table, f.rule): f.rows for f in result.report.warnings}
+    assert got[("tracking_events", "delivered_event_without_delivered_at")] == [1]
+    assert ("tracking_events", "freshness") not in got  # E7, received 2026-03-05 10:05, is within 24 h
