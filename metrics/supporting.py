@@ -21,7 +21,7 @@ import polars as pl
 
 from metrics.causes import attribute, promise_missed
 from metrics.context import UNASSIGNED, Context, distinct_events, proactive_notices
-from metrics.portable import exact_div, linear_quantiles, micros_between, period_start, ts
+from metrics.portable import Frame, exact_div, linear_quantiles, micros_between, period_start, ts
 from metrics.units import CONFLICT_KINDS, exception_notices, fcr_contacts, feed_shipments, status_messages
 
 US_PER_HOUR = 3_600_000_000
@@ -37,13 +37,22 @@ def contact_causes(ctx: Context) -> pl.DataFrame:
 def event_latency(ctx: Context) -> pl.DataFrame:
     """Feed latency (received_at − event_at, exact to the microsecond) per carrier and period, and over all carriers:
     events, p50 and p90 in hours — computed by the engine; only the groups come back."""
-    ev = distinct_events(ctx.known("tracking_events"))
-    if ctx.grain in ctx.periods_from:  # an incremental refresh: the earlier periods are kept, not wanted
+    first = min(ctx.periods_from.values(), default=None)  # an incremental refresh: earlier periods are kept
+
+    def scans() -> Frame:
+        """Each scan once with its carrier and latency, from the earliest period any grain wants: the same
+        for every grain, so computed once."""
+        ev = distinct_events(ctx.known("tracking_events"))
+        if first is not None:
+            ev = ev.filter(nw.col("event_at") >= ts(first))
+        return ev.join(ctx.known("shipments").select("shipment_id", "carrier_id"), on="shipment_id",
+                       how="inner").select("carrier_id", "event_at",
+                                           latency_us=micros_between(nw.col("received_at"), nw.col("event_at")))
+
+    ev = ctx._m("latency_scans", scans)
+    if ctx.grain in ctx.periods_from:
         ev = ev.filter(nw.col("event_at") >= ts(ctx.periods_from[ctx.grain]))
-    ev = ev.join(
-        ctx.known("shipments").select("shipment_id", "carrier_id"), on="shipment_id", how="inner"
-    ).with_columns(period_start=period_start(nw.col("event_at"), ctx.grain),
-                   latency_us=micros_between(nw.col("received_at"), nw.col("event_at")))
+    ev = ev.with_columns(period_start=period_start(nw.col("event_at"), ctx.grain))
     q = {"p50": (1, 2), "p90": (9, 10)}
     per_carrier = ctx.backend.collect(linear_quantiles(ev, ["carrier_id", "period_start"], "latency_us", q))
     overall = ctx.backend.collect(linear_quantiles(ev, ["period_start"], "latency_us", q))
