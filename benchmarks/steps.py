@@ -220,27 +220,36 @@ def split_demo(orders: int, weeks: int, out: str) -> None:
           delta=sum(f.height for f in delta.values()), delta_orders=delta["orders"].height)
 
 
-def refresh(url: str, as_of: str, mode: str, dump: str = "") -> None:
-    """One refresh (``mode`` full or auto: incremental where it can be); ``dump``: write the figures there."""
+def refresh(url: str, as_of: str, mode: str) -> None:
+    """One refresh (``mode`` full or auto: incremental where it can be)."""
     from core.settings import EngineConfig
     from services.refresh import refresh as run_refresh
-    from store import bulk, open_store
+    from store import open_store
 
     store = open_store(url)
     t = time.perf_counter()
     got = run_refresh(store, EngineConfig(name="polars"), as_of=dt.datetime.fromisoformat(as_of), full=mode == "full")
     seconds = time.perf_counter() - t
-    if dump:
-        Path(dump).mkdir(parents=True, exist_ok=True)
-        for table in ("kpi_cube", "contact_causes", "contact_states", "carrier_latency", "exception_facts",
-                      "feed_conflicts", "message_checks"):
-            bulk.read_sql(store, f"SELECT * FROM {table}").drop("run_id").write_parquet(  # noqa: S608
-                Path(dump) / f"{table}.parquet")
     _emit(seconds, recomputed_from=got.recomputed_from, why_full=got.why_full, figures=got.figures)
+
+
+def dump(url: str, out: str) -> None:
+    """The store's figures as Parquet files in ``out``, to compare two refreshes (a process of its own, so that
+    a refresh's peak memory is its own)."""
+    from store import bulk, open_store
+
+    store = open_store(url)
+    t = time.perf_counter()
+    Path(out).mkdir(parents=True, exist_ok=True)
+    for table in ("kpi_cube", "contact_causes", "contact_states", "carrier_latency", "exception_facts",
+                  "feed_conflicts", "message_checks"):
+        bulk.read_sql(store, f"SELECT * FROM {table}").drop("run_id").write_parquet(  # noqa: S608
+            Path(out) / f"{table}.parquet")
+    _emit(time.perf_counter() - t)
 
 
 if __name__ == "__main__":
     step, *args = sys.argv[1:]
     {"demo": demo, "load": load, "adbc_insert": adbc_insert, "raw_ingest": raw_ingest, "engine": engine,
      "reference": reference, "reference_causes": reference_causes, "pg_fill": pg_fill,
-     "pages": pages, "split_demo": split_demo, "refresh": refresh}[step](*[int(a) if a.isdigit() else a for a in args])
+     "pages": pages, "split_demo": split_demo, "refresh": refresh, "dump": dump}[step](*[int(a) if a.isdigit() else a for a in args])
