@@ -7,6 +7,7 @@ written down once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
@@ -182,6 +183,9 @@ def dtype_of(col: Column) -> pl.DataType:
         "int": pl.Int64(), "float": pl.Float64(), "bool": pl.Boolean(), "date": pl.Date(),
         "timestamp": pl.Datetime("us", "UTC"),
     }.get(col.kind, pl.String())
+
+
+Columns = Mapping[str, Sequence[str]]  # per table, the columns wanted (a table not named: all of them)
 
 
 @cache

@@ -6,12 +6,12 @@ database session.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
 
-from core.contract import MAX_TEXT, TABLES, contract_schema
+from core.contract import MAX_TEXT, TABLES, Columns, contract_schema
 from core.dataset import ROW, FileProblem, discover, read_raw
 from data_checks.parse import parse_table
 from metrics.engine import ENGINE_COLUMNS
@@ -21,9 +21,6 @@ from metrics.portable import Backend
 
 class SourceError(Exception):
     pass
-
-
-Columns = Mapping[str, Sequence[str]]  # per table, the columns wanted (a table not named: all of them)
 
 
 def read_folder(folder: Path, columns: Columns | None = None) -> dict[str, pl.DataFrame]:

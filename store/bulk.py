@@ -22,18 +22,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from core.contract import contract_schema
+from core.contract import Columns, contract_schema
 from store.db import Store
 from store.errors import explain
 
 SQLITE_TS = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's SQLite DateTime storage format
-Columns = Mapping[str, Sequence[str]]  # per table, the columns wanted (a table not named: all of them)
 
 def _to_sql(df: pl.DataFrame, dialect: str) -> pl.DataFrame:
     if dialect != "sqlite":

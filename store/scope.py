@@ -18,8 +18,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy import text
 
-from core.contract import FAMILY, TABLES, contract_schema
-from store.bulk import Columns, read_queries, wanted
+from core.contract import FAMILY, TABLES, Columns, contract_schema
+from store.bulk import read_queries, wanted
 from store.db import Store
 
 SCRATCH = "wismo_scope"
